@@ -1,0 +1,1 @@
+"""CityLoop: an open-source city operation and governance centre."""
