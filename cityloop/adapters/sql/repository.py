@@ -1,0 +1,245 @@
+"""SQL repositories for events, reporters and users (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.event_rows import (
+    event_from_row,
+    event_to_row,
+    timeline_from_row,
+    timeline_to_row,
+    unit_rows,
+)
+from cityloop.domain.access import Principal, Role
+from cityloop.domain.event import Event
+from cityloop.domain.reporter import Reporter
+from cityloop.domain.user import User
+from cityloop.services.ports import ConcurrencyError, EventPage, EventQuery
+
+_LEVEL_COLUMN = {
+    "city": t.events.c.city_code,
+    "district": t.events.c.district_code,
+    "street": t.events.c.street_code,
+    "community": t.events.c.community_code,
+    "grid": t.events.c.grid_code,
+}
+
+
+def scope_clause(principal: Principal) -> sa.ColumnElement[bool]:
+    """The SQL form of :meth:`Principal.sees` for list queries."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    if not principal.citywide:
+        clauses.append(_LEVEL_COLUMN[principal.jurisdiction_level.value] == principal.jurisdiction)
+    if principal.role is Role.DEPARTMENT_HANDLER:
+        clauses.append(_department_clause(principal.department or ""))
+    return sa.and_(sa.true(), *clauses)
+
+
+def _department_clause(department: str) -> sa.ColumnElement[bool]:
+    u = t.event_units
+    return sa.exists().where(u.c.event_id == t.events.c.id, u.c.department == department)
+
+
+def _jurisdiction_clause(code: str) -> sa.ColumnElement[bool]:
+    return sa.or_(*(col == code for col in _LEVEL_COLUMN.values()))
+
+
+class SqlEventRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, event: Event) -> None:
+        self.conn.execute(t.events.insert().values(event_to_row(event)))
+        self._write_units(event, replace=False)
+        self._write_timeline(event, start=0)
+
+    def get(self, event_id: str) -> Event | None:
+        row = self.conn.execute(t.events.select().where(t.events.c.id == event_id)).first()
+        return self._load(row)
+
+    def get_by_ref(self, ref: str) -> Event | None:
+        row = self.conn.execute(t.events.select().where(t.events.c.ref == ref)).first()
+        return self._load(row)
+
+    def _load(self, row: Any) -> Event | None:
+        if row is None:
+            return None
+        tl = self.conn.execute(
+            t.event_timeline.select()
+            .where(t.event_timeline.c.event_id == row.id)
+            .order_by(t.event_timeline.c.seq)
+        )
+        return event_from_row(row, [timeline_from_row(r) for r in tl])
+
+    def save(self, event: Event) -> None:
+        """Write the aggregate back; fails if another writer saved it since it was loaded."""
+        expected = event.version
+        values = event_to_row(event)
+        values["version"] = expected + 1
+        result = self.conn.execute(
+            t.events.update()
+            .where(t.events.c.id == event.id, t.events.c.version == expected)
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyError(f"event {event.ref} was changed by someone else")
+        event.version = expected + 1
+        self._write_units(event, replace=True)
+        tl = t.event_timeline
+        stored = self.conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(tl.c.seq), 0)).where(tl.c.event_id == event.id)
+        ).scalar_one()
+        self._write_timeline(event, start=int(stored))
+
+    def _write_units(self, event: Event, *, replace: bool) -> None:
+        if replace:
+            self.conn.execute(t.event_units.delete().where(t.event_units.c.event_id == event.id))
+        rows = unit_rows(event)
+        if rows:
+            self.conn.execute(t.event_units.insert(), rows)
+
+    def _write_timeline(self, event: Event, *, start: int) -> None:
+        rows = [timeline_to_row(event.id, e) for e in event.timeline[start:]]
+        if rows:
+            self.conn.execute(t.event_timeline.insert(), rows)
+
+    def list(self, query: EventQuery) -> EventPage:
+        e = t.events
+        stmt = sa.select(e)
+        if query.scope is not None:
+            stmt = stmt.where(scope_clause(query.scope))
+        if query.states:
+            stmt = stmt.where(e.c.state.in_(query.states))
+        if query.type_codes:
+            stmt = stmt.where(e.c.type_code.in_(query.type_codes))
+        if query.severities:
+            stmt = stmt.where(e.c.severity.in_(query.severities))
+        if query.sources:
+            stmt = stmt.where(e.c.source.in_(query.sources))
+        if query.jurisdiction:
+            stmt = stmt.where(_jurisdiction_clause(query.jurisdiction))
+        if query.lead_unit:
+            stmt = stmt.where(e.c.lead_unit == query.lead_unit)
+        if query.department:
+            stmt = stmt.where(_department_clause(query.department))
+        if query.handling_level:
+            stmt = stmt.where(e.c.handling_level == query.handling_level)
+        if query.created_from:
+            stmt = stmt.where(e.c.created_at >= query.created_from)
+        if query.created_to:
+            stmt = stmt.where(e.c.created_at < query.created_to)
+        if query.text:
+            pattern = f"%{query.text}%"
+            stmt = stmt.where(sa.or_(e.c.title.ilike(pattern), e.c.description.ilike(pattern)))
+        if query.after is not None:
+            at, last_id = query.after
+            stmt = stmt.where(
+                sa.or_(e.c.created_at < at, sa.and_(e.c.created_at == at, e.c.id < last_id))
+            )
+        stmt = stmt.order_by(e.c.created_at.desc(), e.c.id.desc()).limit(query.limit + 1)
+        rows = self.conn.execute(stmt).all()
+        items = [event_from_row(r) for r in rows[: query.limit]]
+        cursor = None
+        if len(rows) > query.limit and items:
+            cursor = (items[-1].created_at, items[-1].id)
+        return EventPage(items=items, next_cursor=cursor)
+
+    def next_sequence(self, scope: str) -> int:
+        """The next number in a named sequence (e.g. the day's event refs), in this transaction."""
+        s = t.id_sequences
+        updated = self.conn.execute(
+            s.update().where(s.c.scope == scope).values(last=s.c.last + 1).returning(s.c.last)
+        ).first()
+        if updated is not None:
+            return int(updated[0])
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(s.insert().values(scope=scope, last=1))
+            return 1
+        except sa.exc.IntegrityError:
+            # Another transaction created the row first: take the next number after it.
+            return self.next_sequence(scope)
+
+
+class SqlReporterRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, reporter: Reporter) -> None:
+        self.conn.execute(
+            t.reporters.insert().values(
+                id=reporter.id,
+                name=reporter.name,
+                phone=reporter.phone,
+                email=reporter.email,
+                device_id=reporter.device_id,
+                created_at=reporter.created_at,
+            )
+        )
+
+    def get(self, reporter_id: str) -> Reporter | None:
+        row = self.conn.execute(t.reporters.select().where(t.reporters.c.id == reporter_id)).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Reporter(
+            id=m["id"],
+            created_at=m["created_at"],
+            name=m["name"],
+            phone=m["phone"],
+            email=m["email"],
+            device_id=m["device_id"],
+        )
+
+
+class SqlUserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, user: User) -> None:
+        self.conn.execute(
+            t.users.insert().values(
+                id=user.id,
+                username=user.username,
+                password_hash=user.password_hash,
+                display_name=user.display_name,
+                role=user.role.value,
+                jurisdiction=user.jurisdiction,
+                department=user.department,
+                active=user.active,
+                created_at=user.created_at,
+            )
+        )
+
+    def _one(self, clause: sa.ColumnElement[bool]) -> User | None:
+        row = self.conn.execute(t.users.select().where(clause)).first()
+        return _user(row) if row is not None else None
+
+    def get(self, user_id: str) -> User | None:
+        return self._one(t.users.c.id == user_id)
+
+    def get_by_username(self, username: str) -> User | None:
+        return self._one(t.users.c.username == username)
+
+    def list(self) -> list[User]:
+        return [_user(r) for r in self.conn.execute(t.users.select().order_by(t.users.c.username))]
+
+
+def _user(row: Any) -> User:
+    m = row._mapping
+    return User(
+        id=m["id"],
+        username=m["username"],
+        password_hash=m["password_hash"],
+        display_name=m["display_name"],
+        role=Role(m["role"]),
+        jurisdiction=m["jurisdiction"],
+        department=m["department"],
+        active=bool(m["active"]),
+        created_at=m["created_at"],
+    )

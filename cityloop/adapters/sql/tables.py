@@ -1,0 +1,146 @@
+"""The relational schema, one for SQLite and PostgreSQL (SQLAlchemy Core).
+
+Alembic migrations in ``migrations/`` create exactly these tables; a test compares them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from cityloop.adapters.sql.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+reporters = Table(
+    "reporters",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200)),
+    Column("phone", String(64)),
+    Column("email", String(320)),
+    Column("device_id", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("ref", String(40), nullable=False, unique=True),
+    Column("source", String(20), nullable=False),
+    Column("type_code", String(20)),
+    Column("severity", String(3), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("state", String(20), nullable=False),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("city_code", String(40)),
+    Column("district_code", String(40)),
+    Column("street_code", String(40)),
+    Column("community_code", String(40)),
+    Column("grid_code", String(40)),
+    Column("address", String(500)),
+    Column("reporter_id", String(36), ForeignKey("reporters.id")),
+    Column("lead_unit", String(40)),
+    Column("co_units", JSON, nullable=False),
+    Column("handling_level", String(20), nullable=False),
+    Column("accept_by", UTCDateTime()),
+    Column("dispose_by", UTCDateTime()),
+    Column("parent_id", String(36), ForeignKey("events.id")),
+    Column("warning_ids", JSON, nullable=False),
+    Column("report_ids", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_events_state", "state"),
+    Index("ix_events_district_created", "district_code", "created_at"),
+    Index("ix_events_street_created", "street_code", "created_at"),
+    Index("ix_events_community", "community_code"),
+    Index("ix_events_grid", "grid_code"),
+    Index("ix_events_type", "type_code"),
+    Index("ix_events_lead", "lead_unit"),
+    Index("ix_events_created_id", "created_at", "id"),
+    Index("ix_events_parent", "parent_id"),
+)
+
+event_units = Table(
+    "event_units",
+    metadata,
+    Column("event_id", String(36), ForeignKey("events.id"), primary_key=True),
+    Column("department", String(40), primary_key=True),
+    Column("role", String(10), nullable=False),
+    Index("ix_event_units_department", "department", "event_id"),
+)
+
+event_timeline = Table(
+    "event_timeline",
+    metadata,
+    Column("event_id", String(36), ForeignKey("events.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("from_state", String(20)),
+    Column("to_state", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("role", String(30), nullable=False),
+    Column("unit", String(40)),
+    Column("note", Text),
+    Column("payload", JSON, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("aggregate_id", String(36), nullable=False),
+    Column("name", String(60), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("published_at", UTCDateTime()),
+    Index("ix_outbox_unpublished", "published_at", "id"),
+)
+
+id_sequences = Table(
+    "id_sequences",
+    metadata,
+    Column("scope", String(40), primary_key=True),
+    Column("last", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(30), nullable=False),
+    Column("jurisdiction", String(40), nullable=False),
+    Column("department", String(40)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,86 @@
+"""The SQL unit of work: aggregates and outbox rows in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.engine import Connection, Engine
+
+from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.engine import WRITE
+from cityloop.adapters.sql.repository import (
+    SqlEventRepository,
+    SqlReporterRepository,
+    SqlUserRepository,
+)
+from cityloop.domain.event import DomainEvent
+from cityloop.services.ports import OutboxMessage, UnitOfWork
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, engine: Engine, *, write: bool = True) -> None:
+        self.engine = engine
+        self.write = write
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        super().__enter__()
+        conn = self.engine.connect().execution_options(**{WRITE: self.write})
+        conn.begin()
+        self._conn = conn
+        self.events = SqlEventRepository(conn)
+        self.reporters = SqlReporterRepository(conn)
+        self.users = SqlUserRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            super().__exit__(exc_type, exc, tb)
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._conn
+
+    def _write_outbox(self, events: list[DomainEvent]) -> None:
+        rows = [
+            {"aggregate_id": e.aggregate_id, "name": e.name, "at": e.at, "payload": e.payload}
+            for e in events
+        ]
+        if rows:
+            self.conn.execute(t.outbox.insert(), rows)
+
+    def _commit(self) -> None:
+        self.conn.commit()
+        self.conn.begin()
+
+    def rollback(self) -> None:
+        if self._conn is not None and self._conn.in_transaction():
+            self._conn.rollback()
+
+    def unpublished(self, limit: int = 500) -> Iterator[OutboxMessage]:
+        o = t.outbox
+        rows = self.conn.execute(
+            o.select().where(o.c.published_at.is_(None)).order_by(o.c.id).limit(limit)
+        )
+        for r in rows:
+            m = r._mapping
+            yield OutboxMessage(m["id"], m["aggregate_id"], m["name"], m["at"], m["payload"])
+
+    def mark_published(self, ids: list[int], at: datetime) -> None:
+        if ids:
+            self.conn.execute(
+                t.outbox.update().where(t.outbox.c.id.in_(ids)).values(published_at=at)
+            )

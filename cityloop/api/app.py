@@ -1,0 +1,34 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from cityloop import __version__
+from cityloop.api import problems
+from cityloop.api.routes import auth, events, reference
+from cityloop.bootstrap import Container
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(container: Container) -> FastAPI:
+    """A FastAPI app serving ``container``'s city; OpenAPI at /openapi.json."""
+    app = FastAPI(
+        title="CityLoop",
+        version=__version__,
+        summary=f"City operation and governance centre — {container.city.name_en}",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    problems.install(app)
+    for module in (auth, reference, events):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "city": container.city.code}
+
+    return app

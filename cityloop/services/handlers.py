@@ -1,0 +1,325 @@
+"""Command handlers: load, authorise, act on the aggregate, commit with the outbox.
+
+Every decision that affects a citizen or a department (location, routing, deadlines) is taken
+here from the city's configuration and recorded with its reasons on the event's timeline.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from cityloop.city.model import City
+from cityloop.domain.access import NotFound, Principal
+from cityloop.domain.clock import Clock
+from cityloop.domain.errors import InvalidCommand
+from cityloop.domain.event import Actor, Event, Location
+from cityloop.domain.lifecycle import Action
+from cityloop.domain.reporter import Reporter
+from cityloop.domain.severity import Severity
+from cityloop.services import commands as c
+from cityloop.services.ports import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(id=principal.username, role=principal.role.value, unit=principal.unit)
+
+
+class Handlers:
+    """One handler per command; errors propagate to the caller."""
+
+    def __init__(self, uow: UowFactory, city: City, clock: Clock) -> None:
+        self.uow = uow
+        self.city = city
+        self.clock = clock
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def locate(
+        self, lon: float | None, lat: float | None, address: str | None
+    ) -> tuple[Location, list[str]]:
+        """The event's location with its jurisdiction chain, and what was found."""
+        if lon is None or lat is None:
+            return Location(address=address), ["no coordinates: location to be fixed at triage"]
+        chain = self.city.locator.locate(lon, lat)
+        if chain is None:
+            raise InvalidCommand(
+                f"the point ({lon}, {lat}) is outside the jurisdiction of {self.city.name_en}"
+            )
+        return Location(lon=lon, lat=lat, chain=chain, address=address), []
+
+    def next_ref(self, uow: UnitOfWork) -> str:
+        day = self.clock.now().astimezone(ZoneInfo(self.city.timezone)).strftime("%Y%m%d")
+        scope = f"{self.city.code}-{day}"
+        return f"{scope}-{uow.events.next_sequence(scope):06d}"
+
+    def _load(self, uow: UnitOfWork, principal: Principal, event_id: str) -> Event:
+        event = uow.events.get(event_id) or uow.events.get_by_ref(event_id)
+        if event is None or not principal.sees(event):
+            raise NotFound("event not found")
+        return uow.track(event)
+
+    def _check_type(self, type_code: str) -> None:
+        if type_code not in self.city.event_types:
+            raise InvalidCommand(f"unknown event type '{type_code}'")
+
+    def _check_unit(self, code: str) -> None:
+        if code not in self.city.departments:
+            raise InvalidCommand(f"unknown department '{code}'")
+
+    # ---- report -------------------------------------------------------------------------
+
+    def report(self, cmd: c.ReportEvent) -> Event:
+        if cmd.type_code is not None:
+            self._check_type(cmd.type_code)
+        location, _ = self.locate(cmd.lon, cmd.lat, cmd.address)
+        if location.chain is None and not cmd.principal.citywide:
+            # A report without a point is filed in the reporter's own territory.
+            home = self.city.jurisdiction_at(cmd.principal.jurisdiction)
+            location = Location(address=cmd.address, chain=home.chain)
+        cmd.principal.authorize_create_at(location.chain)
+        severity = cmd.severity
+        if severity is None:
+            severity = (
+                self.city.event_types[cmd.type_code].default_severity
+                if cmd.type_code
+                else Severity.IV
+            )
+        now = self.clock.now()
+        with self.uow() as uow:
+            reporter_ref = None
+            if cmd.contact is not None and not cmd.contact.is_empty():
+                reporter_ref = str(uuid.uuid4())
+                uow.reporters.add(
+                    Reporter(
+                        id=reporter_ref,
+                        created_at=now,
+                        name=cmd.contact.name,
+                        phone=cmd.contact.phone,
+                        email=cmd.contact.email,
+                        device_id=cmd.contact.device_id,
+                    )
+                )
+            event = Event.report(
+                id=str(uuid.uuid4()),
+                ref=self.next_ref(uow),
+                source=cmd.source,
+                title=cmd.title,
+                description=cmd.description,
+                at=now,
+                actor=actor_of(cmd.principal),
+                type_code=cmd.type_code,
+                severity=severity,
+                location=location,
+                reporter_ref=reporter_ref,
+            )
+            uow.events.add(uow.track(event))
+            uow.commit()
+        return event
+
+    # ---- triage and dispatch ------------------------------------------------------------
+
+    def triage(self, cmd: c.TriageEvent) -> Event:
+        self._check_type(cmd.type_code)
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.TRIAGE, event)
+            location = None
+            if cmd.lon is not None and cmd.lat is not None:
+                location, _ = self.locate(cmd.lon, cmd.lat, cmd.address or event.location.address)
+            etype = self.city.event_types[cmd.type_code]
+            severity = cmd.severity or etype.default_severity
+            reasons = (
+                f"type {etype.code} {etype.name_en} chosen by {cmd.principal.username}",
+                f"severity {severity.value}"
+                + (" (type default)" if cmd.severity is None else " (set by operator)"),
+            )
+            event.triage(
+                at=self.clock.now(),
+                actor=actor_of(cmd.principal),
+                type_code=cmd.type_code,
+                severity=severity,
+                location=location,
+                note=cmd.note,
+                reasons=reasons,
+            )
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    def dispatch(self, cmd: c.DispatchEvent) -> Event:
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.DISPATCH, event)
+            if event.type_code is None:
+                raise InvalidCommand("an event must be triaged (given a type) before dispatch")
+            level = cmd.level or self.city.handling_level(event.type_code, event.severity)
+            district = event.location.chain.district if event.location.chain else None
+            routing = self.city.route(event.type_code, level, district)
+            reasons = list(routing.reasons)
+            lead, co = routing.lead, routing.co
+            if cmd.level is not None:
+                reasons.insert(0, f"handling level {level.value} set by {cmd.principal.username}")
+            else:
+                reasons.insert(
+                    0, f"handling level {level.value} for severity {event.severity.value}"
+                )
+            if cmd.lead_unit is not None:
+                self._check_unit(cmd.lead_unit)
+                lead = cmd.lead_unit
+                reasons.append(f"lead unit overridden to {lead} by {cmd.principal.username}")
+            if cmd.co_units is not None:
+                for unit in cmd.co_units:
+                    self._check_unit(unit)
+                co = cmd.co_units
+                reasons.append(f"co-units overridden to {', '.join(co) or 'none'}")
+            limits = self.city.time_limits(event.type_code, event.severity)
+            reasons.append(
+                f"deadlines: accept within {limits.accept_minutes} min, dispose within "
+                f"{limits.dispose_minutes} min ({limits.source})"
+            )
+            event.dispatch(
+                at=self.clock.now(),
+                actor=actor_of(cmd.principal),
+                lead_unit=lead,
+                co_units=co,
+                level=level,
+                accept_within=timedelta(minutes=limits.accept_minutes),
+                dispose_within=timedelta(minutes=limits.dispose_minutes),
+                note=cmd.note,
+                reasons=tuple(reasons),
+            )
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    # ---- disposal and closing -----------------------------------------------------------
+
+    def resolve(self, cmd: c.ResolveEvent) -> Event:
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.RESOLVE, event)
+            event.resolve(
+                at=self.clock.now(),
+                actor=actor_of(cmd.principal),
+                result=cmd.result,
+                measures=cmd.measures,
+                people=cmd.people,
+                vehicles=cmd.vehicles,
+            )
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    def simple(self, cmd: c.SimpleAction) -> Event:
+        action = cmd.action
+        if action not in c.NOTE_ACTIONS + c.REASON_ACTIONS:
+            raise InvalidCommand(f"'{action.value}' is not a simple action")
+        if action in c.REASON_ACTIONS and not (cmd.note or "").strip():
+            raise InvalidCommand(f"'{action.value}' needs a reason")
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(action, event)
+            at, actor, note = self.clock.now(), actor_of(cmd.principal), cmd.note
+            reason = (note or "").strip()
+            match action:
+                case Action.ACCEPT:
+                    event.accept(at=at, actor=actor, note=note)
+                case Action.START:
+                    event.start(at=at, actor=actor, note=note)
+                case Action.VERIFY:
+                    event.verify(at=at, actor=actor, note=note)
+                case Action.CLOSE:
+                    event.close(at=at, actor=actor, note=note)
+                case Action.RESUME:
+                    event.resume(at=at, actor=actor, note=note)
+                case Action.RETURN:
+                    event.return_(at=at, actor=actor, reason=reason)
+                case Action.REJECT:
+                    event.reject(at=at, actor=actor, reason=reason)
+                case Action.SUSPEND:
+                    event.suspend(at=at, actor=actor, reason=reason)
+                case Action.CANCEL:
+                    event.cancel(at=at, actor=actor, reason=reason)
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    def reopen(self, cmd: c.ReopenEvent) -> Event:
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.REOPEN, event)
+            if event.type_code is None:
+                raise InvalidCommand("cannot reopen an event without a type")
+            limits = self.city.time_limits(event.type_code, event.severity)
+            event.reopen(
+                at=self.clock.now(),
+                actor=actor_of(cmd.principal),
+                reason=cmd.reason,
+                accept_within=timedelta(minutes=limits.accept_minutes),
+                dispose_within=timedelta(minutes=limits.dispose_minutes),
+            )
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    def escalate(self, cmd: c.EscalateEvent) -> Event:
+        if not cmd.reason.strip():
+            raise InvalidCommand("escalating needs a reason")
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.ESCALATE, event)
+            event.escalate(
+                at=self.clock.now(),
+                actor=actor_of(cmd.principal),
+                reason=cmd.reason.strip(),
+                to_level=cmd.to_level,
+            )
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    def merge(self, cmd: c.MergeEvent) -> Event:
+        """Fold a duplicate into its parent; both change in one transaction."""
+        with self.uow() as uow:
+            child = self._load(uow, cmd.principal, cmd.event_id)
+            parent = self._load(uow, cmd.principal, cmd.into_event_id)
+            cmd.principal.authorize(Action.MERGE, child)
+            if parent.id == child.id:
+                raise InvalidCommand("an event cannot be merged into itself")
+            if parent.state.is_terminal:
+                raise InvalidCommand(f"cannot merge into an event that is {parent.state.value}")
+            at, actor = self.clock.now(), actor_of(cmd.principal)
+            child.merge_into(
+                parent_id=parent.id, parent_ref=parent.ref, at=at, actor=actor, note=cmd.note
+            )
+            parent.absorb(child, at=at, actor=actor)
+            uow.events.save(child)
+            uow.events.save(parent)
+            uow.commit()
+        return child
+
+    # ---- dispatch table -----------------------------------------------------------------
+
+    def handle(self, cmd: c.Command) -> Event:
+        match cmd:
+            case c.ReportEvent():
+                return self.report(cmd)
+            case c.TriageEvent():
+                return self.triage(cmd)
+            case c.DispatchEvent():
+                return self.dispatch(cmd)
+            case c.ResolveEvent():
+                return self.resolve(cmd)
+            case c.SimpleAction():
+                return self.simple(cmd)
+            case c.ReopenEvent():
+                return self.reopen(cmd)
+            case c.EscalateEvent():
+                return self.escalate(cmd)
+            case c.MergeEvent():
+                return self.merge(cmd)

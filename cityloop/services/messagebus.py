@@ -1,0 +1,61 @@
+"""The in-process message bus: commands go to their handler; the outbox feeds subscribers.
+
+Nothing is published that was not stored: subscribers read the outbox after the command's
+transaction has committed, and a message is marked published only after every subscriber saw
+it. A failing subscriber is logged and isolated; it never undoes the command.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+
+from cityloop.domain.clock import Clock
+from cityloop.domain.event import Event
+from cityloop.services.commands import Command
+from cityloop.services.handlers import Handlers, UowFactory
+from cityloop.services.ports import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[OutboxMessage], None]
+ALL = "*"
+
+
+class MessageBus:
+    def __init__(self, handlers: Handlers, uow: UowFactory, clock: Clock) -> None:
+        self.handlers = handlers
+        self.uow = uow
+        self.clock = clock
+        self.subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+        self._relay_lock = threading.Lock()
+
+    def subscribe(self, name: str, subscriber: Subscriber) -> None:
+        """Call ``subscriber`` for every stored domain event called ``name`` (``*``: all)."""
+        self.subscribers[name].append(subscriber)
+
+    def handle(self, command: Command) -> Event:
+        result = self.handlers.handle(command)
+        self.relay()
+        return result
+
+    def relay(self) -> int:
+        """Deliver unpublished outbox messages to subscribers; return how many were sent."""
+        sent = 0
+        with self._relay_lock, self.uow() as uow:
+            while True:
+                batch = list(uow.unpublished())
+                if not batch:
+                    break
+                for msg in batch:
+                    for sub in (*self.subscribers.get(msg.name, ()), *self.subscribers[ALL]):
+                        try:
+                            sub(msg)
+                        except Exception:
+                            log.exception("subscriber %r failed on %s %s", sub, msg.name, msg.id)
+                uow.mark_published([m.id for m in batch], self.clock.now())
+                uow.commit()
+                sent += len(batch)
+        return sent

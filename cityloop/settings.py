@@ -1,0 +1,31 @@
+"""One typed settings object, read from ``CITYLOOP_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of a CityLoop process; see docs/settings in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYLOOP_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./var/cityloop.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    city: Path = Field(Path("var/demo-city"), description="The city folder to serve.")
+    secret_key: str | None = Field(
+        None,
+        description="Key that signs login tokens; when unset, one is made and kept in var/.",
+    )
+    secret_file: Path = Field(Path("var/secret.key"), description="Where a made key is kept.")
+    token_ttl_minutes: int = Field(8 * 60, ge=1, description="How long a login token lasts.")
+    seed_demo_users: bool = Field(
+        True, description="Create the city's users.yaml accounts when they do not exist."
+    )
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8000, description="Port the server listens on.")
