@@ -83,12 +83,14 @@ def test_an_added_event_comes_back_whole_with_its_timeline(uow_factory: Factory)
     with uow_factory() as uow:
         back = uow.events.get(event.id)
         by_ref = uow.events.get_by_ref(event.ref)
-    assert back is not None and by_ref is not None
+    assert back is not None
+    assert by_ref is not None
     assert back.state is State.DISPATCHED
     assert back.location.chain == S1
     assert back.co_units == ("PSB",)
     assert back.accept_by == clock.now() + timedelta(minutes=30)
-    assert back.accept_by is not None and back.accept_by.tzinfo is not None
+    assert back.accept_by is not None
+    assert back.accept_by.tzinfo is not None
     assert [e.action for e in back.timeline] == ["report", "triage", "dispatch"]
     assert by_ref.id == event.id
 
@@ -120,7 +122,8 @@ def test_a_stale_writer_gets_a_concurrency_error(uow_factory: Factory) -> None:
         first = uow.events.get(event_id)
     with uow_factory() as uow:
         second = uow.events.get(event_id)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     with uow_factory() as uow:
         first.cancel(at=clock.now(), actor=OP, reason="duplicate call")
         uow.events.save(uow.track(first))
