@@ -15,7 +15,8 @@ from cityloop.city.read import (
     USERS_FILE,
     ParsedFolder,
 )
-from cityloop.city.schema import Assignment, Role
+from cityloop.city.schema import Assignment
+from cityloop.domain.access import Role
 from cityloop.domain.territory import HandlingLevel, Level
 
 # The level a user's jurisdiction must have, for roles bound to one level.

@@ -17,9 +17,9 @@ from cityloop.city.schema import (
     Assignment,
     Board,
     DepartmentCategory,
-    Role,
     TypeResponsibility,
 )
+from cityloop.domain.access import Role
 from cityloop.domain.severity import Severity
 from cityloop.domain.territory import HandlingLevel, JurisdictionChain, Level
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cityloop.domain.access import Role
 from cityloop.domain.severity import Severity
 from cityloop.domain.territory import HandlingLevel, Level
 
@@ -213,18 +214,6 @@ class ResponsibilitiesFile(_Strict):
 
 
 # --- users.yaml ----------------------------------------------------------------------------------
-
-
-class Role(StrEnum):
-    CITY_OPERATOR = "city_operator"
-    DISTRICT_OPERATOR = "district_operator"
-    STREET_OPERATOR = "street_operator"
-    DEPARTMENT_HANDLER = "department_handler"
-    GRID_WORKER = "grid_worker"
-    LEADER = "leader"
-    AUDITOR = "auditor"
-    DATA_ADMIN = "data_admin"
-    ADMIN = "admin"
 
 
 class UserSpec(_Strict):

@@ -144,7 +144,7 @@ class AuthService:
                 username=demo.username,
                 password=demo.password,
                 display_name=demo.display_name,
-                role=Role(str(demo.role)),
+                role=demo.role,
                 jurisdiction=demo.jurisdiction,
                 department=demo.department,
             )

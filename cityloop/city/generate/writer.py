@@ -40,7 +40,14 @@ def write_feature_collection(path: Path, features: list[dict[str, Any]]) -> None
     )
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """A safe dumper that writes repeated lists out in full (no &anchors / *aliases)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def write_yaml(path: Path, data: Any, header: str) -> None:
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    text = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=100)
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     path.write_text(comment + text, encoding="utf-8")
