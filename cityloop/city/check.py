@@ -10,6 +10,7 @@ import numpy as np
 
 from cityloop.city.check_geometry import check_geometry, feature_geometries
 from cityloop.city.check_refs import check_references
+from cityloop.city.extras import extra_checks
 from cityloop.city.issues import ConfigIssue
 from cityloop.city.read import ParsedFolder, read_folder
 
@@ -33,6 +34,8 @@ def inspect_folder(path: Path) -> Inspection:
     if parsed.jurisdictions is not None:
         geoms = feature_geometries(parsed.jurisdictions)
         issues.extend(check_geometry(parsed.jurisdictions, geoms))
+    for extra in extra_checks():
+        issues.extend(extra(Path(path), parsed))
     return Inspection(parsed, geoms, issues)
 
 

@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from cityloop.city import read
+from cityloop.city.extras import extra_schema_models
 from cityloop.city.schema import SCHEMA_MODELS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
@@ -30,7 +31,7 @@ def nested_models(annotation: Any) -> list[type[BaseModel]]:
 
 def all_models() -> list[type[BaseModel]]:
     seen: list[type[BaseModel]] = []
-    todo = list(SCHEMA_MODELS)
+    todo = [*SCHEMA_MODELS, *extra_schema_models()]
     while todo:
         model = todo.pop()
         if model in seen:

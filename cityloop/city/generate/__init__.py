@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from rich.progress import Progress
 
+from cityloop.city.extras import extra_writers
 from cityloop.city.generate.names import (
     DISTRICTS,
     PlaceNames,
@@ -101,7 +102,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
         yield lambda _stage: None
         return
     with Progress() as progress:
-        task = progress.add_task("Generating Yuzhou", total=len(_STAGES))
+        total = len(_STAGES) + len(extra_writers())
+        task = progress.add_task("Generating Yuzhou", total=total)
 
         def tick(stage: str) -> None:
             progress.update(task, advance=1, description=f"Generated {stage}")
@@ -188,3 +190,6 @@ def generate_city(out: Path, seed: int = 2026, progress: bool = False) -> None:
             "Never use this file, or plaintext passwords, in production.",
         )
         tick("files")
+        for stage, writer in extra_writers():
+            writer(out, seed)
+            tick(stage)

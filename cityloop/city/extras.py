@@ -1,0 +1,41 @@
+"""Extension points for the optional files that other parts of CityLoop add to a city folder.
+
+Each feature that ships its own city files (sensors, rules, plans, address table, classifier
+corpus…) owns its schema, check and generator in its own package, and registers them here with
+one line each, so that `cityloop city check` and `cityloop city generate` cover them and
+docs/configuration.md is tested against their schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from cityloop.city.issues import ConfigIssue
+from cityloop.city.read import ParsedFolder
+
+#: Validates a feature's files in a city folder; returns every issue (empty when valid).
+ExtraCheck = Callable[[Path, ParsedFolder], list[ConfigIssue]]
+#: Writes a feature's files into a freshly generated demo city (core files already written);
+#: must be deterministic for a given seed.
+ExtraWriter = Callable[[Path, int], None]
+
+
+def extra_checks() -> list[ExtraCheck]:
+    """The checks of every feature's city files, in order."""
+    checks: list[ExtraCheck] = []
+    return checks
+
+
+def extra_writers() -> list[tuple[str, ExtraWriter]]:
+    """(stage name, writer) for every feature's demo-city files, in order."""
+    writers: list[tuple[str, ExtraWriter]] = []
+    return writers
+
+
+def extra_schema_models() -> list[type[BaseModel]]:
+    """Root pydantic models of every feature's city files (documented in configuration.md)."""
+    models: list[type[BaseModel]] = []
+    return models
