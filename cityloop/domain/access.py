@@ -51,6 +51,7 @@ _OPERATOR_ACTIONS = frozenset(
         Action.REJECT,
         Action.CLOSE,
         Action.REOPEN,
+        Action.SPLIT,
     }
 )
 _HANDLER_ACTIONS = frozenset(
@@ -62,10 +63,13 @@ _HANDLER_ACTIONS = frozenset(
         Action.RESOLVE,
         Action.SUSPEND,
         Action.RESUME,
+        Action.FEEDBACK,
     }
 )
 #: Actions a handler takes only when its department is the event's lead unit.
-LEAD_ONLY = frozenset(_HANDLER_ACTIONS - {CREATE})
+LEAD_ONLY = frozenset(_HANDLER_ACTIONS - {CREATE, Action.FEEDBACK})
+#: Actions a handler takes only when its department is one of the event's co-units.
+CO_ONLY = frozenset({Action.FEEDBACK})
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.CITY_OPERATOR: _OPERATOR_ACTIONS,
@@ -149,6 +153,13 @@ class Principal:
                 f"only the lead unit ({event.lead_unit}) may {action} this event; "
                 f"{self.department} is a co-unit"
             )
+        if (
+            event is not None
+            and self.role is Role.DEPARTMENT_HANDLER
+            and action in CO_ONLY
+            and self.department not in event.co_units
+        ):
+            raise Forbidden(f"only a co-unit gives {action}; {self.department} is not one")
 
     def authorize_create_at(self, chain: JurisdictionChain | None) -> None:
         """A user may only report events inside its territory."""

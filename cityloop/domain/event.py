@@ -1,6 +1,6 @@
 """The Event aggregate: one case carried round the closed loop.
 
-Every action goes through :meth:`Event.apply`, which checks the transition table, appends an
+Every action checks the declared transition table (``lifecycle.TRANSITIONS``), appends an
 immutable timeline entry and records a domain event; the aggregate never does I/O.
 """
 
@@ -8,82 +8,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
 from cityloop.domain.errors import InvalidCommand, TransitionNotAllowed
 from cityloop.domain.lifecycle import Action, State, allowed_actions, target_state
+from cityloop.domain.records import (
+    Actor,
+    Attachment,
+    DomainEvent,
+    Location,
+    Payload,
+    Source,
+    TimelineEntry,
+)
 from cityloop.domain.severity import Severity
-from cityloop.domain.territory import HandlingLevel, JurisdictionChain
+from cityloop.domain.territory import HandlingLevel
 
-Payload = dict[str, Any]
+__all__ = [
+    "REMIND_AT",
+    "Actor",
+    "Attachment",
+    "DomainEvent",
+    "Event",
+    "Location",
+    "Payload",
+    "Source",
+    "TimelineEntry",
+]
 
+Supervision = str  # "normal" | "yellow" (75 % of a limit used) | "red" (overdue)
 
-class Source(StrEnum):
-    CITIZEN = "citizen"
-    HOTLINE = "hotline"
-    GRID = "grid"
-    SENSOR = "sensor"
-    DEPARTMENT = "department"
-    PLAN = "plan"
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who did something: a user with a role, acting for a unit (department or territory)."""
-
-    id: str
-    role: str
-    unit: str | None = None
-
-    @classmethod
-    def system(cls, reason: str = "system") -> Actor:
-        return cls(id=reason, role="system", unit=None)
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    lon: float | None = None
-    lat: float | None = None
-    chain: JurisdictionChain | None = None
-    address: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    name: str
-    content_type: str
-    size: int
-    key: str
-    uploaded_by: str
-    uploaded_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """One immutable line of an event's history."""
-
-    seq: int
-    at: datetime
-    action: str
-    from_state: State | None
-    to_state: State
-    actor: str
-    role: str
-    unit: str | None
-    note: str | None = None
-    payload: Payload = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """Something that happened to an aggregate, in the past tense (``EventDispatched``)."""
-
-    name: str
-    aggregate_id: str
-    ref: str
-    at: datetime
-    payload: Payload = field(default_factory=dict)
+#: The share of a time limit after which the handler is reminded (yellow).
+REMIND_AT = 0.75
 
 
 _EVENT_NAMES: dict[str, str] = {
@@ -103,6 +58,13 @@ _EVENT_NAMES: dict[str, str] = {
     Action.CANCEL: "EventCancelled",
     Action.MERGE: "EventMerged",
     Action.ESCALATE: "EventEscalated",
+    Action.FEEDBACK: "EventCoUnitFeedback",
+    Action.REMIND: "EventDeadlineNear",
+    Action.OVERDUE: "EventOverdue",
+    Action.LINK_REPORT: "EventReportLinked",
+    Action.SPLIT: "EventReportSplit",
+    Action.RATE: "EventRated",
+    "lead_resolve": "EventLeadResolved",
     "absorb": "EventDuplicateAbsorbed",
     "attach": "EventAttachmentAdded",
 }
@@ -132,6 +94,15 @@ class Event:
     warning_ids: tuple[str, ...] = ()
     report_ids: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    board: str | None = None
+    suggestion: Payload | None = None
+    triage_reasons: tuple[str, ...] = ()
+    co_feedback: tuple[str, ...] = ()
+    lead_resolved_at: datetime | None = None
+    dispatched_at: datetime | None = None
+    warn_at: datetime | None = None
+    due_at: datetime | None = None
+    supervision: Supervision = field(default="normal")
     updated_at: datetime | None = None
     version: int = 0
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -157,6 +128,8 @@ class Event:
         warning_ids: tuple[str, ...] = (),
         report_ids: tuple[str, ...] = (),
         attachments: tuple[Attachment, ...] = (),
+        suggestion: Payload | None = None,
+        triage_reasons: tuple[str, ...] = (),
     ) -> Event:
         """A new event in state ``reported``, with its first timeline entry."""
         if not title.strip():
@@ -176,9 +149,15 @@ class Event:
             warning_ids=warning_ids,
             report_ids=report_ids,
             attachments=attachments,
+            suggestion=suggestion,
+            triage_reasons=triage_reasons,
         )
         payload: Payload = {"source": source.value, "type_code": type_code}
         payload["severity"] = severity.value
+        if suggestion is not None:
+            payload["suggestion"] = suggestion
+        if triage_reasons:
+            payload["triage_reasons"] = list(triage_reasons)
         event._record("report", None, State.REPORTED, at, actor, None, payload)
         return event
 
@@ -198,16 +177,19 @@ class Event:
         type_code: str,
         severity: Severity,
         location: Location | None = None,
+        board: str | None = None,
         note: str | None = None,
         reasons: tuple[str, ...] = (),
     ) -> None:
-        """Fix the type, severity and (optionally) the location of the event."""
+        """Fix the type, severity, board and (optionally) the location of the event."""
         to = self._check(Action.TRIAGE)
         self.type_code = type_code
         self.severity = severity
+        self.board = board or self.board
+        self.triage_reasons = ()
         if location is not None:
             self.location = location
-        payload: Payload = {"type_code": type_code, "severity": severity.value}
+        payload: Payload = {"type_code": type_code, "severity": severity.value, "board": board}
         if reasons:
             payload["reasons"] = list(reasons)
         self._record(Action.TRIAGE, self.state, to, at, actor, note, payload)
@@ -234,6 +216,9 @@ class Event:
         co = tuple(dict.fromkeys(u for u in co_units if u != lead_unit))
         self.lead_unit, self.co_units, self.handling_level = lead_unit, co, level
         self.accept_by, self.dispose_by = at + accept_within, at + dispose_within
+        self.dispatched_at = at
+        self.co_feedback, self.lead_resolved_at = (), None
+        self._start_clock(at, self.accept_by)
         payload: Payload = {
             "lead_unit": lead_unit,
             "co_units": list(co),
@@ -246,7 +231,10 @@ class Event:
         self._record(Action.DISPATCH, self.state, to, at, actor, note, payload)
 
     def accept(self, *, at: datetime, actor: Actor, note: str | None = None) -> None:
+        """The lead unit takes the event; the disposal clock now runs."""
         self._simple(Action.ACCEPT, at, actor, note)
+        if self.dispose_by is not None:
+            self._start_clock(self.dispatched_at or at, self.dispose_by)
 
     def return_(self, *, at: datetime, actor: Actor, reason: str) -> None:
         """退回: the unit says the event is not theirs, with a reason; a dispatcher redirects."""
@@ -274,7 +262,13 @@ class Event:
         if not result.strip():
             raise InvalidCommand("resolving needs feedback: what was done")
         to = self._check(Action.RESOLVE)
+        if self.lead_resolved_at is not None:
+            raise InvalidCommand(
+                "the lead unit has resolved already; waiting for co-units: "
+                + ", ".join(self.pending_co_units())
+            )
         self.attachments = self.attachments + attachments
+        pending = self.pending_co_units()
         payload: Payload = {
             "result": result.strip(),
             "measures": measures,
@@ -283,7 +277,49 @@ class Event:
             "attachments": [a.key for a in attachments],
             "on_time": self.dispose_by is None or at <= self.dispose_by,
         }
+        if pending:
+            # The lead is done but co-units have not reported: the event waits for them.
+            self.lead_resolved_at = at
+            payload["pending_co_units"] = list(pending)
+            self._record(
+                "lead_resolve", self.state, State.IN_PROGRESS, at, actor, result.strip(), payload
+            )
+            return
+        self.lead_resolved_at = at
+        self._stop_clock()
         self._record(Action.RESOLVE, self.state, to, at, actor, result.strip(), payload)
+
+    def pending_co_units(self) -> tuple[str, ...]:
+        """Co-units that have not given their feedback yet."""
+        return tuple(u for u in self.co_units if u not in self.co_feedback)
+
+    def feedback(
+        self,
+        *,
+        at: datetime,
+        actor: Actor,
+        unit: str,
+        result: str,
+        people: int | None = None,
+        vehicles: int | None = None,
+    ) -> None:
+        """A co-unit reports its own part; the last one completes a lead's resolution."""
+        if unit not in self.co_units:
+            raise InvalidCommand(f"{unit} is not a co-unit of this event")
+        if not result.strip():
+            raise InvalidCommand("co-unit feedback needs a result: what was done")
+        self._check(Action.FEEDBACK)
+        if unit not in self.co_feedback:
+            self.co_feedback = (*self.co_feedback, unit)
+        payload: Payload = {"unit": unit, "result": result.strip()}
+        payload |= {"people": people, "vehicles": vehicles}
+        payload["pending_co_units"] = list(self.pending_co_units())
+        self._record(Action.FEEDBACK, self.state, self.state, at, actor, result.strip(), payload)
+        if self.lead_resolved_at is not None and not self.pending_co_units():
+            self._stop_clock()
+            done: Payload = {"on_time": self.dispose_by is None or at <= self.dispose_by}
+            note = "the lead unit resolved and every co-unit has reported"
+            self._record(Action.RESOLVE, self.state, State.RESOLVED, at, Actor.system(), note, done)
 
     def verify(self, *, at: datetime, actor: Actor, note: str | None = None) -> None:
         self._simple(Action.VERIFY, at, actor, note)
@@ -293,29 +329,20 @@ class Event:
         if not reason.strip():
             raise InvalidCommand("rejecting a resolution needs a reason")
         self._simple(Action.REJECT, at, actor, reason.strip())
+        self.lead_resolved_at = None
 
     def close(self, *, at: datetime, actor: Actor, note: str | None = None) -> None:
         self._simple(Action.CLOSE, at, actor, note)
 
-    def reopen(
-        self,
-        *,
-        at: datetime,
-        actor: Actor,
-        reason: str,
-        accept_within: timedelta,
-        dispose_within: timedelta,
-    ) -> None:
-        """Reopen a verified or closed event: the same units get it back with new deadlines."""
+    def reopen(self, *, at: datetime, actor: Actor, reason: str) -> None:
+        """Reopen a verified or closed event for the centre's review (back to triaged)."""
         if not reason.strip():
             raise InvalidCommand("reopening needs a reason")
         to = self._check(Action.REOPEN)
-        self.accept_by, self.dispose_by = at + accept_within, at + dispose_within
-        payload: Payload = {
-            "accept_by": self.accept_by.isoformat(),
-            "dispose_by": self.dispose_by.isoformat(),
-        }
-        self._record(Action.REOPEN, self.state, to, at, actor, reason.strip(), payload)
+        self.lead_resolved_at, self.co_feedback = None, ()
+        self.accept_by = self.dispose_by = None
+        self._stop_clock()
+        self._record(Action.REOPEN, self.state, to, at, actor, reason.strip(), {})
 
     def suspend(self, *, at: datetime, actor: Actor, reason: str) -> None:
         if not reason.strip():
@@ -329,6 +356,7 @@ class Event:
         if not reason.strip():
             raise InvalidCommand("cancelling needs a reason")
         self._simple(Action.CANCEL, at, actor, reason.strip())
+        self._stop_clock()
 
     def merge_into(
         self, *, parent_id: str, parent_ref: str, at: datetime, actor: Actor, note: str | None
@@ -338,6 +366,7 @@ class Event:
             raise InvalidCommand("an event cannot be merged into itself")
         to = self._check(Action.MERGE)
         self.parent_id = parent_id
+        self._stop_clock()
         payload: Payload = {"parent_id": parent_id, "parent_ref": parent_ref}
         self._record(Action.MERGE, self.state, to, at, actor, note, payload)
 
@@ -369,6 +398,90 @@ class Event:
         payload: Payload = {"from_level": self.handling_level.value, "to_level": target.value}
         self.handling_level = target
         self._record(Action.ESCALATE, self.state, to, at, actor, reason, payload)
+
+    # ---- reports and ratings -------------------------------------------------------------
+
+    def link_report(
+        self, report_id: str, *, at: datetime, actor: Actor, reasons: tuple[str, ...]
+    ) -> None:
+        """Another report of the same problem joins this event (de-duplication)."""
+        self._check(Action.LINK_REPORT)
+        if report_id in self.report_ids:
+            return
+        self.report_ids = (*self.report_ids, report_id)
+        payload: Payload = {"report_id": report_id, "reports": len(self.report_ids)}
+        payload["reasons"] = list(reasons)
+        self._record(Action.LINK_REPORT, self.state, self.state, at, actor, None, payload)
+
+    def split_report(self, report_id: str, *, at: datetime, actor: Actor, reason: str) -> None:
+        """Undo a wrong merge: the report leaves this event (it becomes an event of its own)."""
+        self._check(Action.SPLIT)
+        if report_id not in self.report_ids:
+            raise InvalidCommand(f"report {report_id} is not part of this event")
+        if len(self.report_ids) == 1:
+            raise InvalidCommand("the event's only report cannot be split off")
+        self.report_ids = tuple(r for r in self.report_ids if r != report_id)
+        payload: Payload = {"report_id": report_id, "reports": len(self.report_ids)}
+        self._record(Action.SPLIT, self.state, self.state, at, actor, reason, payload)
+
+    def rate(self, *, at: datetime, report_id: str, score: int, comment: str | None) -> None:
+        """The reporter of ``report_id`` rates the closed event 1–5."""
+        if not 1 <= score <= 5:
+            raise InvalidCommand("a rating is a whole number from 1 to 5")
+        self._check(Action.RATE)
+        payload: Payload = {"report_id": report_id, "score": score, "comment": comment}
+        actor = Actor(id=f"reporter:{report_id}", role="citizen")
+        self._record(Action.RATE, self.state, self.state, at, actor, comment, payload)
+
+    # ---- supervision (督办) ---------------------------------------------------------------
+
+    def remind(self, *, at: datetime) -> None:
+        """75 % of the running time limit is used: the event turns yellow."""
+        self._check(Action.REMIND)
+        self.supervision = "yellow"
+        self.warn_at = None
+        payload: Payload = {"phase": self.phase(), "due_at": _iso(self.due_at)}
+        self._record(
+            Action.REMIND,
+            self.state,
+            self.state,
+            at,
+            Actor.system("supervision"),
+            f"{int(REMIND_AT * 100)} % of the {self.phase()} time limit used",
+            payload,
+        )
+
+    def mark_overdue(self, *, at: datetime) -> None:
+        """The running time limit has passed: the event turns red and goes one level up."""
+        self._check(Action.OVERDUE)
+        phase, due = self.phase(), self.due_at
+        self.supervision = "red"
+        self.warn_at = self.due_at = None
+        up = self.handling_level.up()
+        payload: Payload = {
+            "phase": phase,
+            "due_at": _iso(due),
+            "from_level": self.handling_level.value,
+        }
+        if up is not None:
+            self.handling_level = up
+        payload["to_level"] = self.handling_level.value
+        note = f"{phase} deadline passed" + (f"; escalated to {up.value}" if up else "")
+        self._record(
+            Action.OVERDUE, self.state, self.state, at, Actor.system("supervision"), note, payload
+        )
+
+    def phase(self) -> str:
+        """Which time limit runs now: ``accept`` before acceptance, ``dispose`` after."""
+        return "accept" if self.state is State.DISPATCHED else "dispose"
+
+    def _start_clock(self, start: datetime, due: datetime) -> None:
+        self.supervision = "normal"
+        self.warn_at = start + (due - start) * REMIND_AT
+        self.due_at = due
+
+    def _stop_clock(self) -> None:
+        self.warn_at = self.due_at = None
 
     def attach(self, attachment: Attachment, *, at: datetime, actor: Actor) -> None:
         if self.state.is_terminal:
@@ -427,3 +540,7 @@ class Event:
             **payload,
         }
         self.events.append(DomainEvent(name, self.id, self.ref, at, body))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -49,11 +49,19 @@ class Action(StrEnum):
     CANCEL = "cancel"
     MERGE = "merge"
     ESCALATE = "escalate"  # raise the handling level; the state is kept
+    FEEDBACK = "feedback"  # a co-unit reports what it did; the state is kept
+    REMIND = "remind"  # supervision: 75 % of a time limit used (yellow)
+    OVERDUE = "overdue"  # supervision: a time limit passed (red), escalated one level up
+    LINK_REPORT = "link_report"  # another report of the same problem joins the event
+    SPLIT = "split"  # a wrongly merged report leaves the event
+    RATE = "rate"  # the reporter rates the closed event
 
 
 S, A = State, Action
 
 _WORKING = (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED, S.RETURNED, S.TRIAGED)
+_ON_THE_CLOCK = (S.DISPATCHED, S.ACCEPTED, S.IN_PROGRESS, S.SUSPENDED)
+_NOT_ENDED = (*_WORKING, S.REPORTED, S.RESOLVED, S.VERIFIED)
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.REPORTED, A.TRIAGE): S.TRIAGED,
@@ -71,8 +79,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.RESOLVED, A.VERIFY): S.VERIFIED,
     (S.RESOLVED, A.REJECT): S.IN_PROGRESS,
     (S.VERIFIED, A.CLOSE): S.CLOSED,
-    (S.CLOSED, A.REOPEN): S.DISPATCHED,
-    (S.VERIFIED, A.REOPEN): S.DISPATCHED,
+    (S.CLOSED, A.REOPEN): S.TRIAGED,
+    (S.VERIFIED, A.REOPEN): S.TRIAGED,
     (S.ACCEPTED, A.SUSPEND): S.SUSPENDED,
     (S.IN_PROGRESS, A.SUSPEND): S.SUSPENDED,
     (S.SUSPENDED, A.RESUME): S.IN_PROGRESS,
@@ -84,8 +92,17 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.TRIAGED, A.MERGE): S.MERGED,
     (S.DISPATCHED, A.MERGE): S.MERGED,
     (S.RETURNED, A.MERGE): S.MERGED,
+    (S.CLOSED, A.RATE): S.CLOSED,
     **{(state, A.ESCALATE): state for state in _WORKING},
+    **{(state, A.FEEDBACK): state for state in _ON_THE_CLOCK},
+    **{(state, A.REMIND): state for state in _ON_THE_CLOCK},
+    **{(state, A.OVERDUE): state for state in _ON_THE_CLOCK},
+    **{(state, A.LINK_REPORT): state for state in _NOT_ENDED},
+    **{(state, A.SPLIT): state for state in _NOT_ENDED},
 }
+
+#: Actions only the system takes (supervision, intake); no role is offered them.
+SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE})
 
 
 def allowed_actions(state: State) -> tuple[Action, ...]:

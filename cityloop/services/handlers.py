@@ -253,16 +253,7 @@ class Handlers:
         with self.uow() as uow:
             event = self._load(uow, cmd.principal, cmd.event_id)
             cmd.principal.authorize(Action.REOPEN, event)
-            if event.type_code is None:
-                raise InvalidCommand("cannot reopen an event without a type")
-            limits = self.city.time_limits(event.type_code, event.severity)
-            event.reopen(
-                at=self.clock.now(),
-                actor=actor_of(cmd.principal),
-                reason=cmd.reason,
-                accept_within=timedelta(minutes=limits.accept_minutes),
-                dispose_within=timedelta(minutes=limits.dispose_minutes),
-            )
+            event.reopen(at=self.clock.now(), actor=actor_of(cmd.principal), reason=cmd.reason)
             uow.events.save(event)
             uow.commit()
         return event

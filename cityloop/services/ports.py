@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -11,6 +11,7 @@ from typing import Protocol
 
 from cityloop.domain.access import Principal
 from cityloop.domain.event import DomainEvent, Event
+from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
 
@@ -59,11 +60,119 @@ class ReporterRepository(Protocol):
     def get(self, reporter_id: str) -> Reporter | None: ...
 
 
+class ReportRepository(Protocol):
+    def add(self, report: Report) -> None: ...
+    def add_many(self, reports: Sequence[Report]) -> None: ...
+    def save(self, report: Report) -> None: ...
+    def get(self, report_id: str) -> Report | None: ...
+    def get_by_ref(self, ref: str) -> Report | None: ...
+    def get_by_token(self, token: str) -> Report | None: ...
+    def get_by_citizen_token_hash(self, token_hash: str) -> Report | None: ...
+    def for_event(self, event_id: str) -> list[Report]: ...
+    def search(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        received_from: datetime | None = None,
+        received_to: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Report]: ...
+
+
+class RatingRepository(Protocol):
+    def add(self, rating: Rating) -> None: ...
+    def for_report(self, report_id: str) -> Rating | None: ...
+    def for_event(self, event_id: str) -> list[Rating]: ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+    def get(self, key_id: str) -> ApiKey | None: ...
+    def get_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    def list(self) -> list[ApiKey]: ...
+    def revoke(self, key_id: str, at: datetime) -> None: ...
+
+
+class UploadRepository(Protocol):
+    def add(self, upload: Upload) -> None: ...
+    def get(self, key: str) -> Upload | None: ...
+
+
+class NotificationRepository(Protocol):
+    def add(self, n: Notification) -> None: ...
+    def pending(self, channels: Sequence[str], limit: int = 200) -> list[Notification]: ...
+    def mark(
+        self, notification_id: int, *, status: str, at: datetime, error: str | None
+    ) -> None: ...
+    def inbox(
+        self,
+        recipients: Sequence[tuple[str, str]],
+        *,
+        district: str | None,
+        street: str | None,
+        unread_only: bool,
+        limit: int,
+    ) -> list[Notification]: ...
+    def get(self, notification_id: int) -> Notification | None: ...
+    def mark_read(self, notification_id: int, at: datetime) -> None: ...
+    def for_event(self, event_id: str) -> list[Notification]: ...
+
+
 class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def get(self, user_id: str) -> User | None: ...
     def get_by_username(self, username: str) -> User | None: ...
     def list(self) -> list[User]: ...
+
+
+@dataclass
+class ApiKey:
+    """An Open311 API key; only its SHA-256 hash is stored."""
+
+    id: str
+    name: str
+    prefix: str
+    key_hash: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+@dataclass
+class Upload:
+    """A stored attachment (photo, video, document) before or after it joins an event."""
+
+    key: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    created_at: datetime
+
+
+@dataclass
+class Notification:
+    """A message to a user, a unit, a centre or a citizen, on one channel."""
+
+    created_at: datetime
+    channel: str  # inbox | sms | email | webhook
+    recipient_kind: str  # user | unit | centre | citizen | webhook
+    recipient: str
+    kind: str
+    title: str
+    body: str
+    status: str = "pending"  # pending | sent | failed (inbox items are "sent" at once)
+    attempts: int = 0
+    event_id: str | None = None
+    district_code: str | None = None
+    street_code: str | None = None
+    link: str | None = None
+    error: str | None = None
+    sent_at: datetime | None = None
+    read_at: datetime | None = None
+    id: int | None = None
 
 
 @dataclass
@@ -81,6 +190,11 @@ class UnitOfWork(abc.ABC):
     events: EventRepository
     reporters: ReporterRepository
     users: UserRepository
+    reports: ReportRepository
+    ratings: RatingRepository
+    api_keys: ApiKeyRepository
+    uploads: UploadRepository
+    notifications: NotificationRepository
 
     def __enter__(self) -> UnitOfWork:
         self._seen: dict[str, Event] = {}

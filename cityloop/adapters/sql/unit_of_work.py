@@ -15,6 +15,13 @@ from cityloop.adapters.sql.repository import (
     SqlReporterRepository,
     SqlUserRepository,
 )
+from cityloop.adapters.sql.repository_intake import (
+    SqlApiKeyRepository,
+    SqlNotificationRepository,
+    SqlRatingRepository,
+    SqlReportRepository,
+    SqlUploadRepository,
+)
 from cityloop.domain.event import DomainEvent
 from cityloop.services.ports import OutboxMessage, UnitOfWork
 
@@ -33,6 +40,11 @@ class SqlUnitOfWork(UnitOfWork):
         self.events = SqlEventRepository(conn)
         self.reporters = SqlReporterRepository(conn)
         self.users = SqlUserRepository(conn)
+        self.reports = SqlReportRepository(conn)
+        self.ratings = SqlRatingRepository(conn)
+        self.api_keys = SqlApiKeyRepository(conn)
+        self.uploads = SqlUploadRepository(conn)
+        self.notifications = SqlNotificationRepository(conn)
         return self
 
     def __exit__(
