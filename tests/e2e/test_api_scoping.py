@@ -155,7 +155,7 @@ def test_a_co_unit_sees_but_may_not_accept(api: Api, events: dict[str, str]) -> 
     assert r.status_code == 403
     assert "lead unit" in r.json()["detail"]
     detail = api.get(f"/api/v1/events/{events['E4']}", "psb_yz").json()
-    assert detail["allowed_actions"] == []
+    assert detail["allowed_actions"] == ["feedback"]
 
 
 def test_the_lead_units_handler_is_offered_and_may_take_its_actions(

@@ -15,6 +15,7 @@ from cityloop.domain.territory import HandlingLevel, JurisdictionChain
 
 OPERATOR = Actor("street_op", "street_operator", "YZ01S01")
 HANDLER = Actor("urban_yz01", "department_handler", "URBAN")
+CO = Actor("trans_yz", "department_handler", "TRANS")
 CHAIN = JurisdictionChain("YZ", "YZ01", "YZ01S01", "YZ01S01C01", "YZ01S01C01G001")
 
 
@@ -62,6 +63,7 @@ def test_the_whole_loop_runs_from_report_to_close_with_one_entry_per_step() -> N
     event.accept(at=clock.now(), actor=HANDLER)
     event.start(at=clock.now(), actor=HANDLER)
     clock.advance(minutes=40)
+    event.feedback(at=clock.now(), actor=CO, unit="TRANS", result="Lane closed while working")
     event.resolve(at=clock.now(), actor=HANDLER, result="Railing replaced", people=3)
     event.verify(at=clock.now(), actor=OPERATOR)
     event.close(at=clock.now(), actor=OPERATOR)
@@ -72,12 +74,13 @@ def test_the_whole_loop_runs_from_report_to_close_with_one_entry_per_step() -> N
         State.DISPATCHED,
         State.ACCEPTED,
         State.IN_PROGRESS,
+        State.IN_PROGRESS,
         State.RESOLVED,
         State.VERIFIED,
         State.CLOSED,
     ]
-    assert [e.seq for e in event.timeline] == list(range(1, 9))
-    assert event.timeline[5].payload["on_time"] is True
+    assert [e.seq for e in event.timeline] == list(range(1, 10))
+    assert event.timeline[6].payload["on_time"] is True
     assert event.events[-1].name == "EventClosed"
 
 
@@ -114,7 +117,7 @@ def test_every_state_allows_exactly_the_actions_of_the_table(state: State) -> No
 def test_closed_cancelled_and_merged_events_leave_the_loop_only_by_reopening() -> None:
     assert allowed_actions(State.CANCELLED) == ()
     assert allowed_actions(State.MERGED) == ()
-    assert allowed_actions(State.CLOSED) == (Action.REOPEN,)
+    assert allowed_actions(State.CLOSED) == (Action.REOPEN, Action.RATE)
 
 
 def test_dispatch_before_triage_is_refused() -> None:
@@ -142,6 +145,71 @@ def test_a_return_needs_a_reason_and_sends_the_event_back_to_the_dispatcher() ->
     assert Action.DISPATCH in event.allowed_actions()
 
 
+def test_the_lead_resolving_first_waits_for_every_co_unit() -> None:
+    clock = FixedClock()
+    event = dispatched(clock)
+    event.accept(at=clock.now(), actor=HANDLER)
+    event.resolve(at=clock.now(), actor=HANDLER, result="Railing replaced")
+    assert event.state is State.IN_PROGRESS
+    assert event.pending_co_units() == ("TRANS",)
+    assert event.events[-1].name == "EventLeadResolved"
+    with pytest.raises(InvalidCommand, match="waiting for co-units: TRANS"):
+        event.resolve(at=clock.now(), actor=HANDLER, result="again")
+    event.feedback(at=clock.now(), actor=CO, unit="TRANS", result="Traffic diverted")
+    assert event.state is State.RESOLVED
+    assert event.timeline[-1].actor == "system"
+    assert event.due_at is None
+
+
+def test_only_co_units_give_co_unit_feedback() -> None:
+    clock = FixedClock()
+    event = dispatched(clock)
+    with pytest.raises(InvalidCommand, match="not a co-unit"):
+        event.feedback(at=clock.now(), actor=HANDLER, unit="PSB", result="x")
+
+
+def test_the_supervision_clock_warns_at_75_percent_and_escalates_when_overdue() -> None:
+    clock = FixedClock()
+    event = dispatched(clock)
+    assert event.warn_at == clock.now() + timedelta(minutes=22, seconds=30)
+    assert event.due_at == clock.now() + timedelta(minutes=30)
+    event.remind(at=clock.now())
+    assert event.supervision == "yellow"
+    assert event.warn_at is None
+    event.mark_overdue(at=clock.now())
+    assert event.supervision == "red"
+    assert event.handling_level is HandlingLevel.DISTRICT
+    assert event.timeline[-1].payload["phase"] == "accept"
+    event.accept(at=clock.now(), actor=HANDLER)
+    assert event.supervision == "normal"
+    assert event.due_at == event.dispose_by
+
+
+def test_duplicate_reports_join_and_a_wrong_one_can_be_split_off() -> None:
+    clock = FixedClock()
+    event = dispatched(clock)
+    event.link_report("r1", at=clock.now(), actor=Actor.system(), reasons=())
+    event.link_report("r2", at=clock.now(), actor=Actor.system(), reasons=("same type, 40 m",))
+    event.link_report("r2", at=clock.now(), actor=Actor.system(), reasons=())
+    assert event.report_ids == ("r1", "r2")
+    event.split_report("r2", at=clock.now(), actor=OPERATOR, reason="different railing")
+    assert event.report_ids == ("r1",)
+    with pytest.raises(InvalidCommand):
+        event.split_report("r1", at=clock.now(), actor=OPERATOR, reason="x")
+
+
+def test_a_closed_event_is_rated_one_to_five() -> None:
+    clock = FixedClock()
+    event = dispatched(clock)
+    with pytest.raises(TransitionNotAllowed):
+        event.rate(at=clock.now(), report_id="r1", score=5, comment=None)
+    event.state = State.CLOSED
+    with pytest.raises(InvalidCommand):
+        event.rate(at=clock.now(), report_id="r1", score=6, comment=None)
+    event.rate(at=clock.now(), report_id="r1", score=2, comment="slow")
+    assert event.timeline[-1].payload["score"] == 2
+
+
 def test_resolving_without_feedback_is_refused() -> None:
     clock = FixedClock()
     event = dispatched(clock)
@@ -154,6 +222,7 @@ def test_a_late_resolution_is_marked_not_on_time() -> None:
     clock = FixedClock()
     event = dispatched(clock)
     event.accept(at=clock.now(), actor=HANDLER)
+    event.feedback(at=clock.now(), actor=CO, unit="TRANS", result="Helped")
     clock.advance(hours=25)
     event.resolve(at=clock.now(), actor=HANDLER, result="Done, late")
     assert event.timeline[-1].payload["on_time"] is False
@@ -163,6 +232,7 @@ def test_a_failed_verification_sends_the_event_back_to_work() -> None:
     clock = FixedClock()
     event = dispatched(clock)
     event.accept(at=clock.now(), actor=HANDLER)
+    event.feedback(at=clock.now(), actor=CO, unit="TRANS", result="Helped")
     event.resolve(at=clock.now(), actor=HANDLER, result="Fixed")
     event.reject(at=clock.now(), actor=OPERATOR, reason="Still broken on site")
     assert event.state is State.IN_PROGRESS
@@ -179,23 +249,19 @@ def test_suspension_needs_a_reason_and_resumes_to_in_progress() -> None:
     assert event.state is State.IN_PROGRESS
 
 
-def test_reopening_a_closed_event_renews_its_deadlines() -> None:
+def test_reopening_a_closed_event_sends_it_back_to_the_centre_for_review() -> None:
     clock = FixedClock()
     event = dispatched(clock)
     event.accept(at=clock.now(), actor=HANDLER)
+    event.feedback(at=clock.now(), actor=CO, unit="TRANS", result="Helped")
     event.resolve(at=clock.now(), actor=HANDLER, result="Fixed")
     event.verify(at=clock.now(), actor=OPERATOR)
     event.close(at=clock.now(), actor=OPERATOR)
     clock.advance(days=2)
-    event.reopen(
-        at=clock.now(),
-        actor=OPERATOR,
-        reason="Citizen says it is broken again",
-        accept_within=timedelta(minutes=30),
-        dispose_within=timedelta(hours=24),
-    )
-    assert event.state is State.DISPATCHED
-    assert event.accept_by == clock.now() + timedelta(minutes=30)
+    event.reopen(at=clock.now(), actor=OPERATOR, reason="Citizen says it is broken again")
+    assert event.state is State.TRIAGED
+    assert event.accept_by is None
+    assert Action.DISPATCH in event.allowed_actions()
 
 
 def test_escalation_raises_the_level_one_step_and_keeps_the_state() -> None:
