@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -90,6 +91,22 @@ class MemoryEventRepository:
             e.timeline = []
         cursor = (items[-1].created_at, items[-1].id) if len(found) > query.limit else None
         return EventPage(items=items, next_cursor=cursor)
+
+    def find_open_nearby(
+        self, type_code: str, box: tuple[float, float, float, float], since: datetime
+    ) -> builtins.list[Event]:
+        min_lon, min_lat, max_lon, max_lat = box
+        return [
+            copy.deepcopy(e)
+            for e in {**self.store.events, **self.pending}.values()
+            if e.type_code == type_code
+            and e.created_at >= since
+            and e.state.is_open
+            and e.location.lon is not None
+            and e.location.lat is not None
+            and min_lon <= e.location.lon <= max_lon
+            and min_lat <= e.location.lat <= max_lat
+        ]
 
     def next_sequence(self, scope: str) -> int:
         n = self.store.sequences.get(scope, 0) + 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from cityloop.city.model import City
@@ -21,6 +20,7 @@ from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
 from cityloop.services import commands as c
 from cityloop.services.ports import UnitOfWork
+from cityloop.services.routing import plan_dispatch
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -144,6 +144,7 @@ class Handlers:
                 type_code=cmd.type_code,
                 severity=severity,
                 location=location,
+                board=etype.board.value,
                 note=cmd.note,
                 reasons=reasons,
             )
@@ -157,42 +158,18 @@ class Handlers:
             cmd.principal.authorize(Action.DISPATCH, event)
             if event.type_code is None:
                 raise InvalidCommand("an event must be triaged (given a type) before dispatch")
-            level = cmd.level or self.city.handling_level(event.type_code, event.severity)
-            district = event.location.chain.district if event.location.chain else None
-            routing = self.city.route(event.type_code, level, district)
-            reasons = list(routing.reasons)
-            lead, co = routing.lead, routing.co
-            if cmd.level is not None:
-                reasons.insert(0, f"handling level {level.value} set by {cmd.principal.username}")
-            else:
-                reasons.insert(
-                    0, f"handling level {level.value} for severity {event.severity.value}"
-                )
-            if cmd.lead_unit is not None:
-                self._check_unit(cmd.lead_unit)
-                lead = cmd.lead_unit
-                reasons.append(f"lead unit overridden to {lead} by {cmd.principal.username}")
-            if cmd.co_units is not None:
-                for unit in cmd.co_units:
+            for unit in (cmd.lead_unit, *(cmd.co_units or ())):
+                if unit is not None:
                     self._check_unit(unit)
-                co = cmd.co_units
-                reasons.append(f"co-units overridden to {', '.join(co) or 'none'}")
-            limits = self.city.time_limits(event.type_code, event.severity)
-            reasons.append(
-                f"deadlines: accept within {limits.accept_minutes} min, dispose within "
-                f"{limits.dispose_minutes} min ({limits.source})"
+            plan = plan_dispatch(
+                self.city,
+                event,
+                level=cmd.level,
+                lead=cmd.lead_unit,
+                co=cmd.co_units,
+                by=cmd.principal.username,
             )
-            event.dispatch(
-                at=self.clock.now(),
-                actor=actor_of(cmd.principal),
-                lead_unit=lead,
-                co_units=co,
-                level=level,
-                accept_within=timedelta(minutes=limits.accept_minutes),
-                dispose_within=timedelta(minutes=limits.dispose_minutes),
-                note=cmd.note,
-                reasons=tuple(reasons),
-            )
+            plan.apply(event, at=self.clock.now(), actor=actor_of(cmd.principal), note=cmd.note)
             uow.events.save(event)
             uow.commit()
         return event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +54,9 @@ class EventRepository(Protocol):
     def save(self, event: Event) -> None: ...
     def list(self, query: EventQuery) -> EventPage: ...
     def next_sequence(self, scope: str) -> int: ...
+    def find_open_nearby(
+        self, type_code: str, box: tuple[float, float, float, float], since: datetime
+    ) -> builtins.list[Event]: ...
 
 
 class ReporterRepository(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from cityloop.adapters.sql.event_rows import (
 )
 from cityloop.domain.access import Principal, Role
 from cityloop.domain.event import Event
+from cityloop.domain.lifecycle import State
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
 from cityloop.services.ports import ConcurrencyError, EventPage, EventQuery
@@ -47,6 +50,10 @@ def _department_clause(department: str) -> sa.ColumnElement[bool]:
 
 def _jurisdiction_clause(code: str) -> sa.ColumnElement[bool]:
     return sa.or_(*(col == code for col in _LEVEL_COLUMN.values()))
+
+
+#: States in which an event can still absorb duplicate reports.
+OPEN_STATES = tuple(s.value for s in State if s.is_open and s is not State.CLOSED)
 
 
 class SqlEventRepository:
@@ -148,6 +155,25 @@ class SqlEventRepository:
         if len(rows) > query.limit and items:
             cursor = (items[-1].created_at, items[-1].id)
         return EventPage(items=items, next_cursor=cursor)
+
+    def find_open_nearby(
+        self, type_code: str, box: tuple[float, float, float, float], since: datetime
+    ) -> builtins.list[Event]:
+        """Open events of a type created since ``since`` inside a lon/lat box (indexed)."""
+        e = t.events
+        min_lon, min_lat, max_lon, max_lat = box
+        stmt = (
+            sa.select(e)
+            .where(
+                e.c.type_code == type_code,
+                e.c.created_at >= since,
+                e.c.state.in_(OPEN_STATES),
+                e.c.lat.between(min_lat, max_lat),
+                e.c.lon.between(min_lon, max_lon),
+            )
+            .limit(200)
+        )
+        return [event_from_row(r) for r in self.conn.execute(stmt)]
 
     def next_sequence(self, scope: str) -> int:
         """The next number in a named sequence (e.g. the day's event refs), in this transaction."""

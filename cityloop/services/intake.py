@@ -1,0 +1,319 @@
+"""The intake pipeline: every channel's report becomes an event, or joins one.
+
+classify → locate → de-duplicate → create (and, when sure, triage and dispatch) — all in one
+transaction with the report, its reporter, the event's timeline and the outbox. Whatever the
+pipeline cannot decide with confidence goes to the manual triage queue with the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cityloop.city.model import City
+from cityloop.domain.clock import Clock
+from cityloop.domain.errors import InvalidCommand
+from cityloop.domain.event import Actor, Event, Location, Source
+from cityloop.domain.report import Channel, Report
+from cityloop.domain.reporter import Reporter
+from cityloop.domain.severity import Severity
+from cityloop.services.commands import Contact
+from cityloop.services.dedup import DedupPolicy, DuplicateOf, bbox, best_match
+from cityloop.services.handlers import UowFactory
+from cityloop.services.intake_ports import AddressLocator, TextClassifier
+from cityloop.services.ports import UnitOfWork
+from cityloop.services.routing import plan_dispatch
+
+INTAKE = Actor(id="intake", role="system", unit=None)
+
+_SOURCE_OF = {
+    Channel.OPEN311: Source.CITIZEN,
+    Channel.HOTLINE: Source.HOTLINE,
+    Channel.GRID: Source.GRID,
+    Channel.DEPARTMENT: Source.DEPARTMENT,
+    Channel.API: Source.CITIZEN,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingReport:
+    """A report as a channel hands it over, before any decision."""
+
+    channel: Channel
+    text: str
+    title: str | None = None
+    type_code: str | None = None
+    severity: Severity | None = None
+    lon: float | None = None
+    lat: float | None = None
+    address: str | None = None
+    contact: Contact | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    media: tuple[str, ...] = ()
+    external_id: str | None = None
+    submitted_by: str | None = None
+    source: Source | None = None
+    auto_dispatch: bool = True
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeOutcome:
+    report: Report
+    event: Event
+    merged: bool
+    dispatched: bool
+    suggestion: dict[str, Any] | None
+    location_reasons: tuple[str, ...]
+    triage_reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Located:
+    location: Location
+    reasons: tuple[str, ...]
+    problem: str | None
+
+
+class IntakePipeline:
+    def __init__(
+        self,
+        uow: UowFactory,
+        city: City,
+        clock: Clock,
+        classifier: TextClassifier | None,
+        addresses: AddressLocator | None,
+        dedup: DedupPolicy | None = None,
+    ) -> None:
+        self.uow = uow
+        self.city = city
+        self.clock = clock
+        self.classifier = classifier
+        self.addresses = addresses
+        self.dedup = dedup or DedupPolicy()
+
+    # ---- decisions ----------------------------------------------------------------------
+
+    def classify(self, text: str) -> dict[str, Any] | None:
+        if self.classifier is None or not text.strip():
+            return None
+        suggestion = self.classifier.predict(text).as_dict()
+        return suggestion if suggestion.get("type") in self.city.event_types else None
+
+    def locate(self, incoming: IncomingReport) -> _Located:
+        """Coordinates → jurisdiction chain; else address text → unified address table."""
+        address = incoming.address
+        if incoming.lon is not None and incoming.lat is not None:
+            chain = self.city.locator.locate(incoming.lon, incoming.lat)
+            if chain is None:
+                raise InvalidCommand(
+                    f"the point ({incoming.lon}, {incoming.lat}) is outside the jurisdiction "
+                    f"of {self.city.name_en}"
+                )
+            loc = Location(incoming.lon, incoming.lat, chain, address)
+            return _Located(loc, (f"coordinates in grid {chain.grid or chain.community}",), None)
+        for label, text in (("address", address), ("report text", incoming.text)):
+            if not text or self.addresses is None:
+                continue
+            hit = self.addresses.match(text)
+            if hit is None:
+                continue
+            chain = self.city.locator.locate(hit.lon, hit.lat)
+            if chain is None:
+                continue
+            reasons = (
+                f"{label} matched {hit.label} ({hit.code}, {hit.precision}, score {hit.score:.2f})",
+                *hit.reasons,
+            )
+            return _Located(Location(hit.lon, hit.lat, chain, address or hit.label), reasons, None)
+        problem = (
+            f"address not found in the unified address table: {address!r}"
+            if address
+            else "no coordinates and no address"
+        )
+        return _Located(Location(address=address), (), problem)
+
+    # ---- the pipeline -------------------------------------------------------------------
+
+    def submit(self, incoming: IncomingReport) -> IntakeOutcome:
+        return self.submit_many([incoming])[0]
+
+    def submit_many(self, batch: list[IncomingReport]) -> list[IntakeOutcome]:
+        """Process reports in one transaction (all or none are stored)."""
+        prepared = [self._prepare(r) for r in batch]
+        with self.uow() as uow:
+            outcomes = [self._store(uow, *p) for p in prepared]
+            uow.commit()
+        return outcomes
+
+    def _prepare(
+        self, incoming: IncomingReport
+    ) -> tuple[IncomingReport, dict[str, Any] | None, _Located]:
+        if not incoming.text.strip() and not (incoming.title or "").strip():
+            raise InvalidCommand("a report needs a description of the problem")
+        if incoming.type_code is not None and incoming.type_code not in self.city.event_types:
+            raise InvalidCommand(f"unknown event type '{incoming.type_code}'")
+        suggestion = None
+        if incoming.type_code is None:
+            suggestion = self.classify(f"{incoming.title or ''} {incoming.text}".strip())
+        return incoming, suggestion, self.locate(incoming)
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        incoming: IncomingReport,
+        suggestion: dict[str, Any] | None,
+        located: _Located,
+    ) -> IntakeOutcome:
+        now = self.clock.now()
+        report = self._new_report(uow, incoming, now, located)
+        type_code = incoming.type_code or (suggestion["type"] if suggestion else None)
+        confident = incoming.type_code is not None or (
+            suggestion is not None and not suggestion.get("needs_triage", True)
+        )
+        duplicate = self._find_duplicate(uow, type_code, located, incoming, confident)
+        if duplicate is not None:
+            event = uow.track(duplicate.event)
+            event.link_report(
+                report.id, at=now, actor=INTAKE, reasons=duplicate.reasons(self.dedup)
+            )
+            uow.events.save(event)
+            report.event_id = event.id
+            uow.reports.add(report)
+            return IntakeOutcome(report, event, True, False, suggestion, located.reasons, ())
+        triage_reasons = self._triage_reasons(incoming, suggestion, located, confident)
+        event = Event.report(
+            id=str(uuid.uuid4()),
+            ref=self._ref(uow, ""),
+            source=incoming.source or _SOURCE_OF[incoming.channel],
+            title=(incoming.title or incoming.text)[:200].strip(),
+            description=incoming.text,
+            at=now,
+            actor=Actor(id=incoming.submitted_by or incoming.channel.value, role="reporter"),
+            type_code=incoming.type_code,
+            severity=incoming.severity or Severity.IV,
+            location=located.location,
+            reporter_ref=report.reporter_id,
+            report_ids=(report.id,),
+            suggestion=(
+                {**suggestion, "location_reasons": list(located.reasons)} if suggestion else None
+            ),
+            triage_reasons=triage_reasons,
+        )
+        uow.track(event)
+        dispatched = False
+        if not triage_reasons and incoming.auto_dispatch and type_code is not None:
+            self._triage_and_dispatch(event, type_code, incoming, suggestion, located)
+            dispatched = True
+        uow.events.add(event)
+        report.event_id = event.id
+        uow.reports.add(report)
+        return IntakeOutcome(
+            report, event, False, dispatched, suggestion, located.reasons, triage_reasons
+        )
+
+    def _new_report(
+        self, uow: UnitOfWork, incoming: IncomingReport, now: Any, located: _Located
+    ) -> Report:
+        reporter_id = None
+        if incoming.contact is not None and not incoming.contact.is_empty():
+            reporter_id = str(uuid.uuid4())
+            c = incoming.contact
+            uow.reporters.add(Reporter(reporter_id, now, c.name, c.phone, c.email, c.device_id))
+        return Report(
+            id=str(uuid.uuid4()),
+            ref=self._ref(uow, "R"),
+            channel=incoming.channel,
+            received_at=now,
+            title=(incoming.title or incoming.text)[:200].strip(),
+            text=incoming.text,
+            type_code=incoming.type_code,
+            lon=located.location.lon,
+            lat=located.location.lat,
+            address=incoming.address,
+            reporter_id=reporter_id,
+            attributes=dict(incoming.attributes),
+            media=list(incoming.media),
+            external_id=incoming.external_id,
+            submitted_by=incoming.submitted_by,
+            token=incoming.token,
+        )
+
+    def _ref(self, uow: UnitOfWork, kind: str) -> str:
+        day = self.clock.now().astimezone(ZoneInfo(self.city.timezone)).strftime("%Y%m%d")
+        scope = f"{self.city.code}-{kind}{day}"
+        return f"{scope}-{uow.events.next_sequence(scope):06d}"
+
+    def _find_duplicate(
+        self,
+        uow: UnitOfWork,
+        type_code: str | None,
+        located: _Located,
+        incoming: IncomingReport,
+        confident: bool,
+    ) -> DuplicateOf | None:
+        loc = located.location
+        if type_code is None or not confident or loc.lon is None or loc.lat is None:
+            return None
+        now = self.clock.now()
+        candidates = uow.events.find_open_nearby(
+            type_code, bbox(loc.lon, loc.lat, self.dedup.radius_m), now - self.dedup.window
+        )
+        text = f"{incoming.title or ''} {incoming.text}"
+        return best_match(
+            candidates, lon=loc.lon, lat=loc.lat, text=text, now=now, policy=self.dedup
+        )
+
+    def _triage_reasons(
+        self,
+        incoming: IncomingReport,
+        suggestion: dict[str, Any] | None,
+        located: _Located,
+        confident: bool,
+    ) -> tuple[str, ...]:
+        reasons = []
+        if incoming.type_code is None and suggestion is None:
+            reasons.append("no event type given and the classifier made no suggestion")
+        elif not confident and suggestion is not None:
+            reasons.append(
+                f"classifier not confident: {suggestion['type']} at "
+                f"{suggestion['confidence']:.2f}, below the threshold "
+                f"{suggestion.get('threshold', 0.6):.2f}"
+            )
+        if located.problem:
+            reasons.append(located.problem)
+        return tuple(reasons)
+
+    def _triage_and_dispatch(
+        self,
+        event: Event,
+        type_code: str,
+        incoming: IncomingReport,
+        suggestion: dict[str, Any] | None,
+        located: _Located,
+    ) -> None:
+        now = self.clock.now()
+        etype = self.city.event_types[type_code]
+        severity = incoming.severity or etype.default_severity
+        if incoming.type_code is not None:
+            why = [f"type {type_code} given by the {incoming.channel.value} channel"]
+        else:
+            assert suggestion is not None
+            why = [
+                f"type {type_code} suggested at confidence {suggestion['confidence']:.2f}",
+                *(f"classifier: {r}" for r in suggestion.get("reasons", [])),
+            ]
+        why.append(
+            f"severity {severity.value}" + (" (type default)" if not incoming.severity else "")
+        )
+        event.triage(
+            at=now,
+            actor=INTAKE,
+            type_code=type_code,
+            severity=severity,
+            board=etype.board.value,
+            reasons=(*why, *located.reasons),
+        )
+        plan_dispatch(self.city, event).apply(event, at=now, actor=INTAKE)

@@ -1,0 +1,200 @@
+"""The intake pipeline on a real store: classify, locate, de-duplicate, route, persist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cityloop.adapters.sql.engine import create_engine
+from cityloop.adapters.sql.migrate import upgrade
+from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
+from cityloop.city import City
+from cityloop.domain.clock import FixedClock
+from cityloop.domain.errors import InvalidCommand
+from cityloop.domain.lifecycle import State
+from cityloop.domain.report import Channel
+from cityloop.services.commands import Contact
+from cityloop.services.intake import IncomingReport, IntakePipeline
+from cityloop.services.ports import UnitOfWork
+from tests.fakes import FakeAddresses, KeywordClassifier
+
+
+@pytest.fixture
+def uow(tmp_path: Path) -> Iterator[object]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'i.db'}")
+    upgrade(engine)
+    yield lambda: SqlUnitOfWork(engine)
+    engine.dispose()
+
+
+def centre(city: City, code: str) -> tuple[float, float]:
+    p = city.jurisdictions[code].geometry.representative_point()
+    return p.x, p.y
+
+
+@pytest.fixture
+def pipeline(demo_city: City, uow, clock: FixedClock) -> IntakePipeline:  # type: ignore[no-untyped-def]
+    lon, lat = centre(demo_city, "YZ02S01")
+    addresses = FakeAddresses({"滨江大道35号": (lon, lat)})
+    return IntakePipeline(uow, demo_city, clock, KeywordClassifier(demo_city), addresses)
+
+
+def grid_of(city: City) -> str:
+    return next(j.code for j in city.jurisdictions.values() if j.level.value == "grid")
+
+
+def test_a_report_with_type_and_point_is_dispatched_at_once_with_reasons(
+    pipeline: IntakePipeline,
+    demo_city: City,
+    uow,  # type: ignore[no-untyped-def]
+) -> None:
+    lon, lat = centre(demo_city, grid_of(demo_city))
+    out = pipeline.submit(
+        IncomingReport(Channel.GRID, "Railing washed out", type_code="UM10", lon=lon, lat=lat)
+    )
+    assert out.dispatched
+    assert not out.merged
+    assert out.event.state is State.DISPATCHED
+    assert out.event.lead_unit == "URBAN"
+    assert out.event.board == "SR"
+    assert out.report.event_id == out.event.id
+    dispatch = out.event.timeline[-1]
+    assert any("UM10" in r for r in dispatch.payload["reasons"])
+    factory: object = uow
+    with factory() as u:  # type: ignore[operator]
+        assert isinstance(u, UnitOfWork)
+        assert u.reports.get(out.report.id) is not None
+        names = [m.name for m in u.unpublished()]
+    assert names == ["EventReported", "EventTriaged", "EventDispatched"]
+
+
+def test_a_confident_classification_is_dispatched_and_says_why(
+    pipeline: IntakePipeline, demo_city: City
+) -> None:
+    lon, lat = centre(demo_city, "YZ03")
+    out = pipeline.submit(
+        IncomingReport(Channel.HOTLINE, "楼下夜市音响太吵，凌晨还不停", lon=lon, lat=lat)
+    )
+    assert out.event.type_code == "UM06"
+    assert out.dispatched
+    triage = next(e for e in out.event.timeline if e.action == "triage")
+    assert any("夜市" in r for r in triage.payload["reasons"])
+
+
+def test_an_unsure_classification_goes_to_the_manual_triage_queue(
+    pipeline: IntakePipeline, demo_city: City
+) -> None:
+    lon, lat = centre(demo_city, "YZ03")
+    out = pipeline.submit(IncomingReport(Channel.HOTLINE, "有点事情想反映一下", lon=lon, lat=lat))
+    assert out.event.state is State.REPORTED
+    assert not out.dispatched
+    assert "classifier not confident" in out.triage_reasons[0]
+    assert out.event.triage_reasons == out.triage_reasons
+
+
+def test_an_address_is_located_through_the_address_table(
+    pipeline: IntakePipeline,
+) -> None:
+    out = pipeline.submit(
+        IncomingReport(Channel.HOTLINE, "井盖没了", type_code="UM07", address="滨江大道35号")
+    )
+    assert out.event.location.chain is not None
+    assert out.event.location.chain.street == "YZ02S01"
+    assert any("滨江大道35号" in r for r in out.location_reasons)
+
+
+def test_an_unknown_address_goes_to_triage_with_the_reason(pipeline: IntakePipeline) -> None:
+    out = pipeline.submit(
+        IncomingReport(Channel.HOTLINE, "井盖没了", type_code="UM07", address="不存在路1号")
+    )
+    assert out.event.state is State.REPORTED
+    assert any("address not found" in r for r in out.triage_reasons)
+
+
+def test_a_point_outside_the_city_is_refused_and_nothing_is_stored(
+    pipeline: IntakePipeline,
+    uow,  # type: ignore[no-untyped-def]
+) -> None:
+    with pytest.raises(InvalidCommand, match="outside the jurisdiction"):
+        pipeline.submit(IncomingReport(Channel.OPEN311, "x", type_code="UM01", lon=0, lat=0))
+    with uow() as u:
+        assert list(u.unpublished()) == []
+
+
+def test_reports_of_one_problem_become_one_event(
+    pipeline: IntakePipeline, demo_city: City, clock: FixedClock
+) -> None:
+    lon, lat = centre(demo_city, "YZ04")
+    first = pipeline.submit(
+        IncomingReport(
+            Channel.OPEN311,
+            "Manhole cover missing",
+            type_code="UM07",
+            lon=lon,
+            lat=lat,
+            contact=Contact(phone="13800000001"),
+        )
+    )
+    clock.advance(hours=2)
+    second = pipeline.submit(
+        IncomingReport(
+            Channel.HOTLINE,
+            "Manhole cover gone",
+            type_code="UM07",
+            lon=lon + 0.001,
+            lat=lat,
+            contact=Contact(phone="13800000002"),
+        )
+    )
+    assert second.merged
+    assert second.event.id == first.event.id
+    assert second.event.report_ids == (first.report.id, second.report.id)
+    link = second.event.timeline[-1]
+    assert link.action == "link_report"
+    assert any("m away" in r for r in link.payload["reasons"])
+
+
+def test_far_away_late_or_other_type_reports_make_new_events(
+    pipeline: IntakePipeline, demo_city: City, clock: FixedClock
+) -> None:
+    lon, lat = centre(demo_city, "YZ05")
+    first = pipeline.submit(
+        IncomingReport(Channel.GRID, "pothole", type_code="UM08", lon=lon, lat=lat)
+    )
+    far = pipeline.submit(
+        IncomingReport(Channel.GRID, "pothole", type_code="UM08", lon=lon + 0.01, lat=lat)
+    )
+    other = pipeline.submit(
+        IncomingReport(Channel.GRID, "streetlight", type_code="UM09", lon=lon, lat=lat)
+    )
+    clock.advance(hours=25)
+    late = pipeline.submit(
+        IncomingReport(Channel.GRID, "pothole", type_code="UM08", lon=lon, lat=lat)
+    )
+    assert len({first.event.id, far.event.id, other.event.id, late.event.id}) == 4
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(
+    pipeline: IntakePipeline,
+    demo_city: City,
+    uow,  # type: ignore[no-untyped-def]
+) -> None:
+    lon, lat = centre(demo_city, "YZ06")
+    good = IncomingReport(Channel.DEPARTMENT, "ok", type_code="UM01", lon=lon, lat=lat)
+    bad = IncomingReport(Channel.DEPARTMENT, "bad", type_code="NOPE", lon=lon, lat=lat)
+    with pytest.raises(InvalidCommand):
+        pipeline.submit_many([good, bad])
+    with uow() as u:
+        assert list(u.unpublished()) == []
+    assert len(pipeline.submit_many([good, good])) == 2
+
+
+def test_refs_are_readable_and_daily(pipeline: IntakePipeline, demo_city: City) -> None:
+    lon, lat = centre(demo_city, "YZ07")
+    out = pipeline.submit(IncomingReport(Channel.GRID, "x", type_code="UM01", lon=lon, lat=lat))
+    assert out.event.ref.startswith("YZ-20261123-")
+    assert out.report.ref.startswith("YZ-R20261123-")
+    assert timedelta(0) == out.event.created_at - out.report.received_at
