@@ -13,9 +13,14 @@ from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
 from cityloop.city import City, load_city
+from cityloop.city.open311 import load_open311
 from cityloop.domain.clock import Clock, SystemClock
+from cityloop.services.api_keys import ApiKeyService
 from cityloop.services.auth import AuthService
+from cityloop.services.dedup import DedupPolicy
 from cityloop.services.handlers import Handlers
+from cityloop.services.intake import IntakePipeline
+from cityloop.services.intake_ports import AddressLocator, TextClassifier
 from cityloop.services.messagebus import MessageBus
 from cityloop.services.ports import UnitOfWork
 from cityloop.settings import Settings
@@ -32,6 +37,9 @@ class Container:
     handlers: Handlers
     bus: MessageBus
     auth: AuthService
+    intake: IntakePipeline
+    api_keys: ApiKeyService
+    addresses: AddressLocator | None = None
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -39,6 +47,14 @@ class Container:
     def reader(self) -> UnitOfWork:
         """A unit of work for reads only (no write lock on SQLite)."""
         return SqlUnitOfWork(self.engine, write=False)
+
+    def lookup_address_id(self, code: str) -> tuple[float, float, str] | None:
+        """(lon, lat, label) of a unified address code, if the city has an address table."""
+        lookup = getattr(self.addresses, "lookup", None)
+        if lookup is None:
+            return None
+        hit = lookup(code)
+        return (hit.lon, hit.lat, hit.label) if hit is not None else None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -63,6 +79,8 @@ def bootstrap(
     city: City | None = None,
     clock: Clock | None = None,
     migrate: bool = True,
+    classifier: TextClassifier | None = None,
+    addresses: AddressLocator | None = None,
 ) -> Container:
     """Build the application: load the city, open and migrate the database, wire services."""
     settings = settings or Settings()
@@ -80,6 +98,20 @@ def bootstrap(
     auth = AuthService(
         uow, city, clock, _secret(settings), timedelta(minutes=settings.token_ttl_minutes)
     )
+    intake = IntakePipeline(
+        uow,
+        city,
+        clock,
+        classifier,
+        addresses,
+        DedupPolicy(settings.dedup_radius_m, timedelta(hours=settings.dedup_window_hours)),
+    )
+    api_keys = ApiKeyService(uow, clock)
     if settings.seed_demo_users:
         auth.seed_demo_users()
-    return Container(settings, city, clock, engine, handlers, bus, auth)
+        demo = load_open311(city.root)
+        for key in demo.demo_keys if demo else ():
+            api_keys.ensure(key.name, key.key)
+    return Container(
+        settings, city, clock, engine, handlers, bus, auth, intake, api_keys, addresses
+    )

@@ -27,5 +27,14 @@ class Settings(BaseSettings):
     seed_demo_users: bool = Field(
         True, description="Create the city's users.yaml accounts when they do not exist."
     )
+    dedup_radius_m: float = Field(
+        200.0, gt=0, description="Reports of one type this close to an open event join it."
+    )
+    dedup_window_hours: float = Field(
+        24.0, gt=0, description="…if the event was reported within this many hours."
+    )
+    triage_confidence: float = Field(
+        0.6, ge=0, le=1, description="Below this classifier confidence, a person triages."
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")

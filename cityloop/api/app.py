@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from cityloop import __version__
 from cityloop.api import problems
+from cityloop.api.open311 import routes as open311_routes
+from cityloop.api.open311.render import Open311Error, render_errors
 from cityloop.api.routes import auth, events, reference
 from cityloop.bootstrap import Container
 
@@ -26,6 +28,11 @@ def create_app(container: Container) -> FastAPI:
     problems.install(app)
     for module in (auth, reference, events):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(open311_routes.router)
+
+    @app.exception_handler(Open311Error)
+    async def _open311(request: Request, exc: Open311Error) -> Response:
+        return render_errors(exc.status, [(exc.status, exc.description)], exc.fmt)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     def healthz() -> dict[str, str]:

@@ -26,16 +26,25 @@ ExtraWriter = Callable[[Path, int], None]
 def extra_checks() -> list[ExtraCheck]:
     """The checks of every feature's city files, in order."""
     checks: list[ExtraCheck] = []
+    from cityloop.city.open311 import check_open311
+
+    checks.append(check_open311)
     return checks
 
 
 def extra_writers() -> list[tuple[str, ExtraWriter]]:
     """(stage name, writer) for every feature's demo-city files, in order."""
     writers: list[tuple[str, ExtraWriter]] = []
+    from cityloop.city.open311 import write_open311
+
+    writers.append(("open311", write_open311))
     return writers
 
 
 def extra_schema_models() -> list[type[BaseModel]]:
     """Root pydantic models of every feature's city files (documented in configuration.md)."""
     models: list[type[BaseModel]] = []
+    from cityloop.city.open311 import Open311File
+
+    models.append(Open311File)
     return models
