@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from cityloop.adapters.notify import WebhookSender
 from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -17,12 +18,16 @@ from cityloop.city.open311 import load_open311
 from cityloop.domain.clock import Clock, SystemClock
 from cityloop.services.api_keys import ApiKeyService
 from cityloop.services.auth import AuthService
+from cityloop.services.citizen import CitizenService
 from cityloop.services.dedup import DedupPolicy
 from cityloop.services.handlers import Handlers
 from cityloop.services.intake import IntakePipeline
 from cityloop.services.intake_ports import AddressLocator, TextClassifier
-from cityloop.services.messagebus import MessageBus
+from cityloop.services.messagebus import ALL, MessageBus
+from cityloop.services.notifications import LogSender, NotificationDispatcher, NotificationPolicy
 from cityloop.services.ports import UnitOfWork
+from cityloop.services.supervision import Supervisor
+from cityloop.services.uploads import UploadService
 from cityloop.settings import Settings
 
 
@@ -39,7 +44,12 @@ class Container:
     auth: AuthService
     intake: IntakePipeline
     api_keys: ApiKeyService
+    uploads: UploadService
+    supervisor: Supervisor
+    notifier: NotificationDispatcher
+    citizen: CitizenService
     addresses: AddressLocator | None = None
+    classifier: TextClassifier | None = None
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -55,6 +65,13 @@ class Container:
             return None
         hit = lookup(code)
         return (hit.lon, hit.lat, hit.label) if hit is not None else None
+
+    def tick(self) -> None:
+        """One round of background work: relay the outbox, check deadlines, deliver."""
+        self.bus.relay()
+        self.supervisor.run_once()
+        self.bus.relay()
+        self.notifier.deliver_pending()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -93,8 +110,20 @@ def bootstrap(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)
 
+    def reader() -> UnitOfWork:
+        return SqlUnitOfWork(engine, write=False)
+
     handlers = Handlers(uow, city, clock)
-    bus = MessageBus(handlers, uow, clock)
+    bus = MessageBus(handlers, uow, clock, reader)
+    bus.subscribe(
+        ALL,
+        NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls),
+    )
+    notifier = NotificationDispatcher(
+        uow,
+        clock,
+        {"sms": LogSender("sms"), "email": LogSender("email"), "webhook": WebhookSender()},
+    )
     auth = AuthService(
         uow, city, clock, _secret(settings), timedelta(minutes=settings.token_ttl_minutes)
     )
@@ -112,6 +141,21 @@ def bootstrap(
         demo = load_open311(city.root)
         for key in demo.demo_keys if demo else ():
             api_keys.ensure(key.name, key.key)
+    uploads = UploadService(uow, clock, settings.upload_dir)
     return Container(
-        settings, city, clock, engine, handlers, bus, auth, intake, api_keys, addresses
+        settings,
+        city,
+        clock,
+        engine,
+        handlers,
+        bus,
+        auth,
+        intake,
+        api_keys,
+        uploads,
+        Supervisor(uow, clock),
+        notifier,
+        CitizenService(uow, clock),
+        addresses,
+        classifier,
     )

@@ -36,5 +36,15 @@ class Settings(BaseSettings):
     triage_confidence: float = Field(
         0.6, ge=0, le=1, description="Below this classifier confidence, a person triages."
     )
+    upload_dir: Path = Field(Path("var/uploads"), description="Where attachments are kept.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL in links sent to citizens (rating)."
+    )
+    webhook_urls: list[str] = Field(
+        default_factory=list, description="URLs that receive every notification as JSON."
+    )
+    supervision_interval_s: float = Field(
+        15.0, gt=0, description="How often deadlines are checked (reminders, escalation)."
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")

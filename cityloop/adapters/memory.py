@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import builtins
 import copy
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from cityloop.domain.event import DomainEvent, Event
+from cityloop.domain.lifecycle import WORKING_STATES
+from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
 from cityloop.services.ports import (
+    ApiKey,
     ConcurrencyError,
     EventPage,
     EventQuery,
+    Notification,
     OutboxMessage,
     UnitOfWork,
+    Upload,
 )
 
 
@@ -30,6 +36,11 @@ class MemoryStore:
     outbox: list[OutboxMessage] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)
     published: set[int] = field(default_factory=set)
+    reports: dict[str, Report] = field(default_factory=dict)
+    ratings: dict[str, Rating] = field(default_factory=dict)
+    api_keys: dict[str, ApiKey] = field(default_factory=dict)
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    notifications: list[Notification] = field(default_factory=list)
 
 
 def _matches(e: Event, q: EventQuery) -> bool:
@@ -44,6 +55,7 @@ def _matches(e: Event, q: EventQuery) -> bool:
         not q.lead_unit or e.lead_unit == q.lead_unit,
         not q.department or q.department == e.lead_unit or q.department in e.co_units,
         not q.handling_level or e.handling_level.value == q.handling_level,
+        not q.supervision or (e.supervision == q.supervision and e.state.value in WORKING_STATES),
         q.created_from is None or e.created_at >= q.created_from,
         q.created_to is None or e.created_at < q.created_to,
         not q.text or q.text.lower() in e.title.lower() or q.text.lower() in e.description.lower(),
@@ -108,6 +120,14 @@ class MemoryEventRepository:
             and min_lat <= e.location.lat <= max_lat
         ]
 
+    def due(self, kind: str, now: datetime, limit: int = 500) -> builtins.list[str]:
+        events = {**self.store.events, **self.pending}.values()
+        if kind == "remind":
+            due = [(e.warn_at, e.id) for e in events if e.warn_at is not None and e.warn_at <= now]
+        else:
+            due = [(e.due_at, e.id) for e in events if e.due_at is not None and e.due_at <= now]
+        return [i for _, i in sorted(due)[:limit]]
+
     def next_sequence(self, scope: str) -> int:
         n = self.store.sequences.get(scope, 0) + 1
         self.store.sequences[scope] = n
@@ -124,6 +144,162 @@ class MemoryReporterRepository:
 
     def get(self, reporter_id: str) -> Reporter | None:
         return self.pending.get(reporter_id) or self.store.reporters.get(reporter_id)
+
+
+class MemoryReportRepository:
+    """Reports (writes go straight to the store: the fake does not roll them back)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def add(self, report: Report) -> None:
+        self.store.reports[report.id] = copy.deepcopy(report)
+
+    def add_many(self, reports: Sequence[Report]) -> None:
+        for r in reports:
+            self.add(r)
+
+    def save(self, report: Report) -> None:
+        self.add(report)
+
+    def _find(self, pred: Callable[[Report], bool]) -> Report | None:
+        found = next((r for r in self.store.reports.values() if pred(r)), None)
+        return copy.deepcopy(found) if found is not None else None
+
+    def get(self, report_id: str) -> Report | None:
+        return self._find(lambda r: r.id == report_id)
+
+    def get_by_ref(self, ref: str) -> Report | None:
+        return self._find(lambda r: r.ref == ref)
+
+    def get_by_token(self, token: str) -> Report | None:
+        return self._find(lambda r: r.token == token)
+
+    def get_by_citizen_token_hash(self, token_hash: str) -> Report | None:
+        return self._find(lambda r: r.citizen_token_hash == token_hash)
+
+    def for_event(self, event_id: str) -> list[Report]:
+        found = [r for r in self.store.reports.values() if r.event_id == event_id]
+        return sorted(found, key=lambda r: (r.received_at, r.id))
+
+    def search(
+        self,
+        *,
+        ids: Sequence[str] = (),
+        received_from: datetime | None = None,
+        received_to: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Report]:
+        found = [
+            r
+            for r in self.store.reports.values()
+            if (not ids or r.ref in ids or r.id in ids)
+            and (received_from is None or r.received_at >= received_from)
+            and (received_to is None or r.received_at <= received_to)
+        ]
+        return sorted(found, key=lambda r: (r.received_at, r.id), reverse=True)[:limit]
+
+
+class MemoryRatingRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def add(self, rating: Rating) -> None:
+        self.store.ratings[rating.report_id] = rating
+
+    def for_report(self, report_id: str) -> Rating | None:
+        return self.store.ratings.get(report_id)
+
+    def for_event(self, event_id: str) -> list[Rating]:
+        return [r for r in self.store.ratings.values() if r.event_id == event_id]
+
+
+class MemoryApiKeyRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def add(self, key: ApiKey) -> None:
+        self.store.api_keys[key.id] = key
+
+    def get(self, key_id: str) -> ApiKey | None:
+        return self.store.api_keys.get(key_id)
+
+    def get_by_hash(self, key_hash: str) -> ApiKey | None:
+        return next((k for k in self.store.api_keys.values() if k.key_hash == key_hash), None)
+
+    def list(self) -> list[ApiKey]:
+        return sorted(self.store.api_keys.values(), key=lambda k: k.created_at)
+
+    def revoke(self, key_id: str, at: datetime) -> None:
+        self.store.api_keys[key_id] = dataclasses.replace(
+            self.store.api_keys[key_id], revoked_at=at
+        )
+
+
+class MemoryUploadRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def add(self, upload: Upload) -> None:
+        self.store.uploads[upload.key] = upload
+
+    def get(self, key: str) -> Upload | None:
+        return self.store.uploads.get(key)
+
+
+class MemoryNotificationRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def add(self, n: Notification) -> None:
+        self.store.notifications.append(
+            dataclasses.replace(n, id=len(self.store.notifications) + 1)
+        )
+
+    def pending(self, channels: Sequence[str], limit: int = 200) -> list[Notification]:
+        found = [n for n in self.store.notifications if n.status == "pending"]
+        return [n for n in found if n.channel in channels][:limit]
+
+    def _set(self, notification_id: int, **changes: object) -> None:
+        i = notification_id - 1
+        self.store.notifications[i] = dataclasses.replace(
+            self.store.notifications[i],
+            **changes,  # type: ignore[arg-type]
+        )
+
+    def mark(self, notification_id: int, *, status: str, at: datetime, error: str | None) -> None:
+        attempts = self.store.notifications[notification_id - 1].attempts + 1
+        self._set(notification_id, status=status, sent_at=at, error=error, attempts=attempts)
+
+    def inbox(
+        self,
+        recipients: Sequence[tuple[str, str]],
+        *,
+        district: str | None,
+        street: str | None,
+        unread_only: bool,
+        limit: int,
+    ) -> list[Notification]:
+        def fits(n: Notification) -> bool:
+            if n.channel != "inbox" or (n.recipient_kind, n.recipient) not in recipients:
+                return False
+            if n.recipient_kind == "unit" and district and n.district_code != district:
+                return False
+            if n.recipient_kind == "unit" and street and n.street_code != street:
+                return False
+            return not (unread_only and n.read_at is not None)
+
+        return [n for n in reversed(self.store.notifications) if fits(n)][:limit]
+
+    def get(self, notification_id: int) -> Notification | None:
+        ok = 0 < notification_id <= len(self.store.notifications)
+        return self.store.notifications[notification_id - 1] if ok else None
+
+    def mark_read(self, notification_id: int, at: datetime) -> None:
+        self._set(notification_id, read_at=at)
+
+    def for_event(self, event_id: str) -> list[Notification]:
+        return [n for n in self.store.notifications if n.event_id == event_id]
 
 
 class MemoryUserRepository:
@@ -158,6 +334,11 @@ class MemoryUnitOfWork(UnitOfWork):
         self.events = MemoryEventRepository(self.store, self._pending)
         self.reporters: MemoryReporterRepository = MemoryReporterRepository(self.store)
         self.users = MemoryUserRepository(self.store)
+        self.reports = MemoryReportRepository(self.store)
+        self.ratings = MemoryRatingRepository(self.store)
+        self.api_keys = MemoryApiKeyRepository(self.store)
+        self.uploads = MemoryUploadRepository(self.store)
+        self.notifications = MemoryNotificationRepository(self.store)
         return self
 
     def _write_outbox(self, events: list[DomainEvent]) -> None:

@@ -2,21 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request, Response
 
 from cityloop import __version__
 from cityloop.api import problems
+from cityloop.api.background import BackgroundWorker
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
-from cityloop.api.routes import auth, events, reference
+from cityloop.api.routes import auth, citizen, events, intake, loop, reference
 from cityloop.bootstrap import Container
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(container: Container) -> FastAPI:
-    """A FastAPI app serving ``container``'s city; OpenAPI at /openapi.json."""
+def create_app(container: Container, *, background: bool = True) -> FastAPI:
+    """A FastAPI app serving ``container``'s city; OpenAPI at /openapi.json.
+
+    With ``background`` the app runs the outbox relay, the deadline supervisor and the
+    notification delivery in a worker thread while it serves (tests drive them by hand).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker = BackgroundWorker(container) if background else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="CityLoop",
         version=__version__,
         summary=f"City operation and governance centre — {container.city.name_en}",
@@ -26,7 +47,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for module in (auth, reference, events):
+    for module in (auth, reference, events, intake, loop, citizen):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
 

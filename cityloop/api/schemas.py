@@ -209,3 +209,29 @@ class MergeIn(Strict):
 class EscalateIn(Strict):
     reason: str = Field(min_length=1, max_length=5_000)
     to_level: HandlingLevel | None = None
+
+
+class FeedbackIn(Strict):
+    result: str = Field(min_length=1, max_length=10_000)
+    people: int | None = Field(None, ge=0)
+    vehicles: int | None = Field(None, ge=0)
+    unit: str | None = Field(None, description="Admins only: the co-unit this is for")
+
+
+class SplitIn(Strict):
+    report_id: str = Field(description="id or ref of the report to split off")
+    reason: str = Field(min_length=1, max_length=5_000)
+
+
+class ReportOut(BaseModel):
+    id: str
+    ref: str
+    channel: str
+    received_at: datetime
+    title: str
+    text: str
+    address: str | None
+    lon: float | None
+    lat: float | None
+    media: list[str]
+    reporter: ReporterOut | None = None

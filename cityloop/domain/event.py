@@ -241,6 +241,7 @@ class Event:
         if not reason.strip():
             raise InvalidCommand("a return needs a reason")
         to = self._check(Action.RETURN)
+        self._stop_clock()
         payload: Payload = {"returned_by_unit": actor.unit}
         self._record(Action.RETURN, self.state, to, at, actor, reason.strip(), payload)
 

@@ -101,6 +101,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(state, A.SPLIT): state for state in _NOT_ENDED},
 }
 
+#: States in which a unit or a centre still has to act (what supervision watches).
+WORKING_STATES = tuple(s.value for s in _WORKING)
+#: States in which an event can still absorb duplicate reports.
+OPEN_STATES = tuple(s.value for s in State if s.is_open and s is not State.CLOSED)
+
 #: Actions only the system takes (supervision, intake); no role is offered them.
 SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE})
 

@@ -66,6 +66,10 @@ class JurisdictionChain:
         value: str | None = getattr(self, level.value)
         return value
 
+    def code_at_name(self, level: str) -> str | None:
+        """The code at a level given by name (``"street"``, ``"district"``…)."""
+        return self.code_at(Level(level))
+
     def contains(self, code: str) -> bool:
         return code in (self.city, self.district, self.street, self.community, self.grid)
 

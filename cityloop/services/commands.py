@@ -93,6 +93,24 @@ class ReopenEvent:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class CoUnitFeedback:
+    principal: Principal
+    event_id: str
+    result: str
+    people: int | None = None
+    vehicles: int | None = None
+    unit: str | None = None  # for admins acting for a unit; handlers give their department's
+
+
+@dataclass(frozen=True, slots=True)
+class SplitReport:
+    principal: Principal
+    event_id: str
+    report_id: str
+    reason: str
+
+
 #: Actions whose only input is an optional note.
 NOTE_ACTIONS = (Action.ACCEPT, Action.START, Action.VERIFY, Action.CLOSE, Action.RESUME)
 #: Actions that require a reason.
@@ -119,4 +137,6 @@ Command = (
     | EscalateEvent
     | ReopenEvent
     | SimpleAction
+    | CoUnitFeedback
+    | SplitReport
 )

@@ -16,6 +16,7 @@ from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Event, Location
 from cityloop.domain.lifecycle import Action
+from cityloop.domain.report import Channel, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
 from cityloop.services import commands as c
@@ -104,6 +105,22 @@ class Handlers:
                         device_id=cmd.contact.device_id,
                     )
                 )
+            day = now.astimezone(ZoneInfo(self.city.timezone)).strftime("%Y%m%d")
+            report_scope = f"{self.city.code}-R{day}"
+            report = Report(
+                id=str(uuid.uuid4()),
+                ref=f"{report_scope}-{uow.events.next_sequence(report_scope):06d}",
+                channel=Channel.API,
+                received_at=now,
+                title=cmd.title,
+                text=cmd.description or cmd.title,
+                type_code=cmd.type_code,
+                lon=location.lon,
+                lat=location.lat,
+                address=cmd.address,
+                reporter_id=reporter_ref,
+                submitted_by=cmd.principal.username,
+            )
             event = Event.report(
                 id=str(uuid.uuid4()),
                 ref=self.next_ref(uow),
@@ -116,8 +133,11 @@ class Handlers:
                 severity=severity,
                 location=location,
                 reporter_ref=reporter_ref,
+                report_ids=(report.id,),
             )
             uow.events.add(uow.track(event))
+            report.event_id = event.id
+            uow.reports.add(report)
             uow.commit()
         return event
 
@@ -271,6 +291,67 @@ class Handlers:
             uow.commit()
         return child
 
+    def feedback(self, cmd: c.CoUnitFeedback) -> Event:
+        """A co-unit's own feedback; the last one completes a lead's resolution."""
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.FEEDBACK, event)
+            unit = cmd.principal.department or cmd.unit
+            if unit is None:
+                raise InvalidCommand("say which co-unit this feedback is for")
+            event.feedback(
+                at=self.clock.now(),
+                actor=actor_of(cmd.principal),
+                unit=unit,
+                result=cmd.result,
+                people=cmd.people,
+                vehicles=cmd.vehicles,
+            )
+            uow.events.save(event)
+            uow.commit()
+        return event
+
+    def split(self, cmd: c.SplitReport) -> Event:
+        """Undo a wrong merge: the report leaves and becomes an event of its own (to triage)."""
+        if not cmd.reason.strip():
+            raise InvalidCommand("splitting needs a reason")
+        with self.uow() as uow:
+            event = self._load(uow, cmd.principal, cmd.event_id)
+            cmd.principal.authorize(Action.SPLIT, event)
+            report = uow.reports.get(cmd.report_id) or uow.reports.get_by_ref(cmd.report_id)
+            if report is None or report.event_id != event.id:
+                raise InvalidCommand(f"report {cmd.report_id} is not part of event {event.ref}")
+            at, actor = self.clock.now(), actor_of(cmd.principal)
+            event.split_report(report.id, at=at, actor=actor, reason=cmd.reason.strip())
+            chain = (
+                self.city.locator.locate(report.lon, report.lat)
+                if report.lon is not None and report.lat is not None
+                else None
+            )
+            new = Event.report(
+                id=str(uuid.uuid4()),
+                ref=self.next_ref(uow),
+                source=event.source,
+                title=report.title,
+                description=report.text,
+                at=at,
+                actor=actor,
+                location=Location(
+                    report.lon, report.lat, chain or event.location.chain, report.address
+                ),
+                reporter_ref=report.reporter_id,
+                report_ids=(report.id,),
+                triage_reasons=(
+                    f"split from {event.ref} by {cmd.principal.username}: {cmd.reason.strip()}",
+                ),
+            )
+            report.event_id = new.id
+            uow.events.save(uow.track(event))
+            uow.events.add(uow.track(new))
+            uow.reports.save(report)
+            uow.commit()
+        return new
+
     # ---- dispatch table -----------------------------------------------------------------
 
     def handle(self, cmd: c.Command) -> Event:
@@ -291,3 +372,7 @@ class Handlers:
                 return self.escalate(cmd)
             case c.MergeEvent():
                 return self.merge(cmd)
+            case c.CoUnitFeedback():
+                return self.feedback(cmd)
+            case c.SplitReport():
+                return self.split(cmd)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from cityloop.city.model import City
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
-from cityloop.domain.event import Actor, Event, Location, Source
+from cityloop.domain.event import Actor, Attachment, Event, Location, Source
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
@@ -57,6 +57,7 @@ class IncomingReport:
     source: Source | None = None
     auto_dispatch: bool = True
     token: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,22 @@ class IntakePipeline:
             uow.commit()
         return outcomes
 
+    def submit_lenient(self, batch: list[IncomingReport]) -> list[IntakeOutcome | InvalidCommand]:
+        """Process what is valid in one transaction; return each bad report's error instead."""
+        results: list[IntakeOutcome | InvalidCommand] = []
+        prepared: list[tuple[int, tuple[IncomingReport, dict[str, Any] | None, _Located]]] = []
+        for i, incoming in enumerate(batch):
+            try:
+                prepared.append((i, self._prepare(incoming)))
+                results.append(InvalidCommand("not processed"))
+            except InvalidCommand as exc:
+                results.append(exc)
+        with self.uow() as uow:
+            for i, p in prepared:
+                results[i] = self._store(uow, *p)
+            uow.commit()
+        return results
+
     def _prepare(
         self, incoming: IncomingReport
     ) -> tuple[IncomingReport, dict[str, Any] | None, _Located]:
@@ -201,6 +218,7 @@ class IntakePipeline:
                 {**suggestion, "location_reasons": list(located.reasons)} if suggestion else None
             ),
             triage_reasons=triage_reasons,
+            attachments=incoming.attachments,
         )
         uow.track(event)
         dispatched = False
@@ -284,6 +302,8 @@ class IntakePipeline:
             )
         if located.problem:
             reasons.append(located.problem)
+        if not reasons and not incoming.auto_dispatch:
+            reasons.append("awaiting the operator's confirmation of type and location")
         return tuple(reasons)
 
     def _triage_and_dispatch(

@@ -25,9 +25,16 @@ ALL = "*"
 
 
 class MessageBus:
-    def __init__(self, handlers: Handlers, uow: UowFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        handlers: Handlers,
+        uow: UowFactory,
+        clock: Clock,
+        reader: UowFactory | None = None,
+    ) -> None:
         self.handlers = handlers
         self.uow = uow
+        self.reader = reader or uow
         self.clock = clock
         self.subscribers: dict[str, list[Subscriber]] = defaultdict(list)
         self._relay_lock = threading.Lock()
@@ -42,11 +49,16 @@ class MessageBus:
         return result
 
     def relay(self) -> int:
-        """Deliver unpublished outbox messages to subscribers; return how many were sent."""
+        """Deliver unpublished outbox messages to subscribers; return how many were sent.
+
+        Subscribers run outside any transaction (they open their own); a message is marked
+        published after delivery, so a crash in between delivers it again (at least once).
+        """
         sent = 0
-        with self._relay_lock, self.uow() as uow:
+        with self._relay_lock:
             while True:
-                batch = list(uow.unpublished())
+                with self.reader() as uow:
+                    batch = list(uow.unpublished())
                 if not batch:
                     break
                 for msg in batch:
@@ -55,7 +67,8 @@ class MessageBus:
                             sub(msg)
                         except Exception:
                             log.exception("subscriber %r failed on %s %s", sub, msg.name, msg.id)
-                uow.mark_published([m.id for m in batch], self.clock.now())
-                uow.commit()
+                with self.uow() as uow:
+                    uow.mark_published([m.id for m in batch], self.clock.now())
+                    uow.commit()
                 sent += len(batch)
         return sent

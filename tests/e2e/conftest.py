@@ -67,6 +67,6 @@ def api(
     demo_city: City, tmp_path_factory: pytest.TempPathFactory, module_clock: FixedClock
 ) -> Iterator[Api]:
     container = make_container(demo_city, tmp_path_factory.mktemp("db") / "c.db", module_clock)
-    with TestClient(create_app(container)) as client:
+    with TestClient(create_app(container, background=False)) as client:
         yield Api(client, container)
     container.close()

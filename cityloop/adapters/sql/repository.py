@@ -19,7 +19,7 @@ from cityloop.adapters.sql.event_rows import (
 )
 from cityloop.domain.access import Principal, Role
 from cityloop.domain.event import Event
-from cityloop.domain.lifecycle import State
+from cityloop.domain.lifecycle import OPEN_STATES, WORKING_STATES
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
 from cityloop.services.ports import ConcurrencyError, EventPage, EventQuery
@@ -50,10 +50,6 @@ def _department_clause(department: str) -> sa.ColumnElement[bool]:
 
 def _jurisdiction_clause(code: str) -> sa.ColumnElement[bool]:
     return sa.or_(*(col == code for col in _LEVEL_COLUMN.values()))
-
-
-#: States in which an event can still absorb duplicate reports.
-OPEN_STATES = tuple(s.value for s in State if s.is_open and s is not State.CLOSED)
 
 
 class SqlEventRepository:
@@ -136,6 +132,9 @@ class SqlEventRepository:
             stmt = stmt.where(_department_clause(query.department))
         if query.handling_level:
             stmt = stmt.where(e.c.handling_level == query.handling_level)
+        if query.supervision:
+            stmt = stmt.where(e.c.supervision == query.supervision)
+            stmt = stmt.where(e.c.state.in_(WORKING_STATES))
         if query.created_from:
             stmt = stmt.where(e.c.created_at >= query.created_from)
         if query.created_to:
@@ -174,6 +173,13 @@ class SqlEventRepository:
             .limit(200)
         )
         return [event_from_row(r) for r in self.conn.execute(stmt)]
+
+    def due(self, kind: str, now: datetime, limit: int = 500) -> builtins.list[str]:
+        """Ids of events whose reminder (``remind``) or deadline (``overdue``) time has come."""
+        e = t.events
+        column = e.c.warn_at if kind == "remind" else e.c.due_at
+        stmt = sa.select(e.c.id).where(column <= now).order_by(column).limit(limit)
+        return [r[0] for r in self.conn.execute(stmt)]
 
     def next_sequence(self, scope: str) -> int:
         """The next number in a named sequence (e.g. the day's event refs), in this transaction."""

@@ -280,3 +280,70 @@ for _action in c.NOTE_ACTIONS:
     _note_route(_action)
 for _action in c.REASON_ACTIONS:
     _reason_route(_action)
+
+
+@router.post("/{event_id}/feedback", response_model=s.EventOut)
+def co_unit_feedback(
+    event_id: str,
+    body: s.FeedbackIn,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> s.EventOut:
+    """A co-unit reports its part; the event resolves once the lead and every co-unit have."""
+    cmd = c.CoUnitFeedback(
+        principal=principal,
+        event_id=event_id,
+        result=body.result,
+        people=body.people,
+        vehicles=body.vehicles,
+        unit=body.unit,
+    )
+    return _out(container, container.bus.handle(cmd), principal, lang)
+
+
+@router.post("/{event_id}/split", response_model=s.EventOut, status_code=201)
+def split_report(
+    event_id: str,
+    body: s.SplitIn,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> s.EventOut:
+    """Undo a wrong merge: the report becomes a new event in the triage queue (returned)."""
+    cmd = c.SplitReport(
+        principal=principal, event_id=event_id, report_id=body.report_id, reason=body.reason
+    )
+    return _out(container, container.bus.handle(cmd), principal, lang)
+
+
+@router.get("/{event_id}/reports", response_model=list[s.ReportOut])
+def event_reports(
+    event_id: str, container: ContainerDep, principal: PrincipalDep
+) -> list[s.ReportOut]:
+    """Every report that makes up the event; contact details only for roles that need them."""
+    event = _visible(container, principal, event_id)
+    out = []
+    with container.reader() as uow:
+        for r in uow.reports.for_event(event.id):
+            reporter = None
+            if r.reporter_id and principal.sees_contact_details:
+                who = uow.reporters.get(r.reporter_id)
+                if who is not None:
+                    reporter = s.ReporterOut(name=who.name, phone=who.phone, email=who.email)
+            out.append(
+                s.ReportOut(
+                    id=r.id,
+                    ref=r.ref,
+                    channel=r.channel.value,
+                    received_at=r.received_at,
+                    title=r.title,
+                    text=r.text,
+                    address=r.address,
+                    lon=r.lon,
+                    lat=r.lat,
+                    media=r.media,
+                    reporter=reporter,
+                )
+            )
+    return out

@@ -1,0 +1,44 @@
+"""The server's background worker: outbox relay, deadline supervision, notification delivery.
+
+Its state is all in the database, so a restart loses nothing: the next round picks up every
+message not yet published and every deadline that came due meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from cityloop.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundWorker:
+    RELAY_EVERY_S = 0.25
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cityloop-background", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        interval = self.container.settings.supervision_interval_s
+        waited = interval  # supervise on the first round
+        while not self._stop.is_set():
+            try:
+                self.container.bus.relay()
+                if waited >= interval:
+                    self.container.tick()
+                    waited = 0.0
+            except Exception:
+                log.exception("background round failed; trying again")
+            self._stop.wait(self.RELAY_EVERY_S)
+            waited += self.RELAY_EVERY_S
