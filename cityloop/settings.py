@@ -46,5 +46,11 @@ class Settings(BaseSettings):
     supervision_interval_s: float = Field(
         15.0, gt=0, description="How often deadlines are checked (reminders, escalation)."
     )
+    bench_endpoints: bool = Field(
+        False, description="Serve the baseline endpoints `cityloop bench` compares against."
+    )
+    model_dir: Path | None = Field(
+        None, description="Where the trained classifier is kept (default var/models/<city>)."
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")

@@ -22,6 +22,12 @@ def demo_city_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the demo city's classifier is trained once and then shared by every test."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
 def demo_city(demo_city_dir: Path) -> City:
     return load_city(demo_city_dir)
 

@@ -14,7 +14,7 @@ from cityloop.services.auth import AuthenticationFailed
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -22,7 +22,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_principal(
+async def get_principal(
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -34,7 +34,7 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def language(request: Request, lang: str | None = None) -> str:
+async def language(request: Request, lang: str | None = None) -> str:
     """The caller's language: ``?lang=`` first, then Accept-Language, then Chinese."""
     if lang in ("zh", "en"):
         return lang

@@ -29,6 +29,15 @@ def extra_checks() -> list[ExtraCheck]:
     from cityloop.city.open311 import check_open311
 
     checks.append(check_open311)
+    from cityloop.dispatch.address.check import check_addresses
+
+    checks.append(check_addresses)
+    from cityloop.engine.check import check_sensors
+
+    checks.append(check_sensors)
+    from cityloop.dispatch.classify.check import check_corpus
+
+    checks.append(check_corpus)
     return checks
 
 
@@ -38,6 +47,18 @@ def extra_writers() -> list[tuple[str, ExtraWriter]]:
     from cityloop.city.open311 import write_open311
 
     writers.append(("open311", write_open311))
+    from cityloop.city.generate.gazetteer import write_gazetteer
+
+    writers.append(("addresses", write_gazetteer))
+    from cityloop.engine.generate import write_sensors
+
+    writers.append(("sensors", write_sensors))
+    from cityloop.engine.library import write_rules
+
+    writers.append(("rules", write_rules))
+    from cityloop.city.generate.corpus import write_corpus
+
+    writers.append(("corpus", write_corpus))
     return writers
 
 
@@ -47,4 +68,13 @@ def extra_schema_models() -> list[type[BaseModel]]:
     from cityloop.city.open311 import Open311File
 
     models.append(Open311File)
+    from cityloop.dispatch.address.schema import AddressRow, RoadsFile
+
+    models += [AddressRow, RoadsFile]
+    from cityloop.engine.schema_models import ENGINE_SCHEMA_MODELS
+
+    models += ENGINE_SCHEMA_MODELS
+    from cityloop.dispatch.classify.corpus import CorpusRow
+
+    models.append(CorpusRow)
     return models

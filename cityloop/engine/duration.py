@@ -7,12 +7,12 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 
 
 def parse_duration(value: object) -> float:
-    """Seconds in `value`: a non-negative number of seconds or "<number><s|m|h|d>"."""
+    """Seconds in `value`: a number of seconds (also as text) or "<number><s|m|h|d>"."""
     if isinstance(value, bool):
         raise ValueError("a duration is a number of seconds or text such as '5m' or '12h'")
     if isinstance(value, int | float):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,9 @@ class SensorTable:
     params: dict[str, FloatArray]
     """Per-sensor numeric parameters by name, NaN where a sensor has none."""
     index: dict[str, int] = field(init=False, repr=False)
+    _last_lookup: tuple[Sequence[Any], IntArray | None] = field(
+        init=False, repr=False, default=((), None)
+    )
 
     def __post_init__(self) -> None:
         self.index = {sid: i for i, sid in enumerate(self.ids)}
@@ -177,10 +181,27 @@ class SensorTable:
         )
 
     def lookup(self, ids: Sequence[Any]) -> IntArray:
-        """Dense index of each id (-1 for an unknown id)."""
+        """Dense index of each id (-1 for an unknown id).
+
+        Gateways usually send the same sensors in the same order in every batch, so the result
+        for the last list of ids is kept and reused when the next list is equal (one C-level
+        comparison instead of a hash lookup per id).
+        """
+        last_ids, last_index = self._last_lookup
+        if last_index is not None and len(ids) == len(last_index) and ids == last_ids:
+            return last_index.copy()
         get = self.index.get
-        return np.fromiter((get(s, -1) if isinstance(s, str) else -1 for s in ids),
-                           dtype=np.int32, count=len(ids))  # fmt: skip
+        try:
+            out = np.fromiter(map(get, ids, itertools.repeat(-1)), dtype=np.int32, count=len(ids))
+        except TypeError:  # an unhashable id (a list, a dict…): unknown
+            out = np.fromiter(
+                (get(s, -1) if isinstance(s, str) else -1 for s in ids),
+                dtype=np.int32,
+                count=len(ids),
+            )
+        if isinstance(ids, list):
+            self._last_lookup = (list(ids), out.copy())
+        return out
 
     def of_types(self, types: Iterable[SensorType]) -> IntArray:
         """Dense indices of the sensors of any of `types`, ascending."""

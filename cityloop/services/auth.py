@@ -53,6 +53,7 @@ class AuthService:
         self.clock = clock
         self.secret = secret
         self.ttl = ttl
+        self._cache: dict[str, tuple[Principal, float]] = {}
 
     def login(self, username: str, password: str) -> IssuedToken:
         with self.uow() as uow:
@@ -72,8 +73,22 @@ class AuthService:
         token = jwt.encode(claims, self.secret, algorithm="HS256")
         return IssuedToken(token, "bearer", int(self.ttl.total_seconds()))
 
+    #: How long a token's user stays cached; a disabled user is refused after at most this.
+    CACHE_SECONDS = 30.0
+
     def principal(self, token: str) -> Principal:
         """The user behind a bearer token, checked against the clock and the user table."""
+        cached = self._cache.get(token)
+        now_s = self.clock.now().timestamp()
+        if cached is not None and cached[1] > now_s:
+            return cached[0]
+        principal, exp = self._principal(token)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[token] = (principal, min(exp, now_s + self.CACHE_SECONDS))
+        return principal
+
+    def _principal(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -89,7 +104,7 @@ class AuthService:
             user = uow.users.get(str(claims["sub"]))
         if user is None or not user.active:
             raise AuthenticationFailed("unknown or disabled user")
-        return self.principal_of(user)
+        return self.principal_of(user), float(claims["exp"])
 
     def principal_of(self, user: User) -> Principal:
         jurisdiction = self.city.jurisdiction_at(user.jurisdiction)

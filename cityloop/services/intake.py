@@ -78,6 +78,9 @@ class _Located:
     problem: str | None
 
 
+Prepared = tuple[IncomingReport, dict[str, Any] | None, _Located]
+
+
 class IntakePipeline:
     def __init__(
         self,
@@ -143,7 +146,10 @@ class IntakePipeline:
 
     def submit_many(self, batch: list[IncomingReport]) -> list[IntakeOutcome]:
         """Process reports in one transaction (all or none are stored)."""
-        prepared = [self._prepare(r) for r in batch]
+        return self.store_prepared([self.prepare(r) for r in batch])
+
+    def store_prepared(self, prepared: list[Prepared]) -> list[IntakeOutcome]:
+        """Store reports already classified and located, in one transaction."""
         with self.uow() as uow:
             outcomes = [self._store(uow, *p) for p in prepared]
             uow.commit()
@@ -152,10 +158,10 @@ class IntakePipeline:
     def submit_lenient(self, batch: list[IncomingReport]) -> list[IntakeOutcome | InvalidCommand]:
         """Process what is valid in one transaction; return each bad report's error instead."""
         results: list[IntakeOutcome | InvalidCommand] = []
-        prepared: list[tuple[int, tuple[IncomingReport, dict[str, Any] | None, _Located]]] = []
+        prepared: list[tuple[int, Prepared]] = []
         for i, incoming in enumerate(batch):
             try:
-                prepared.append((i, self._prepare(incoming)))
+                prepared.append((i, self.prepare(incoming)))
                 results.append(InvalidCommand("not processed"))
             except InvalidCommand as exc:
                 results.append(exc)
@@ -165,9 +171,8 @@ class IntakePipeline:
             uow.commit()
         return results
 
-    def _prepare(
-        self, incoming: IncomingReport
-    ) -> tuple[IncomingReport, dict[str, Any] | None, _Located]:
+    def prepare(self, incoming: IncomingReport) -> Prepared:
+        """The decisions that need no store: validation, classification, location."""
         if not incoming.text.strip() and not (incoming.title or "").strip():
             raise InvalidCommand("a report needs a description of the problem")
         if incoming.type_code is not None and incoming.type_code not in self.city.event_types:

@@ -48,11 +48,13 @@ class Api:
         return (p.x, p.y)
 
 
-def make_container(city: City, db: Path, clock: FixedClock) -> Container:
+def make_container(city: City, db: Path, clock: FixedClock, models: Path) -> Container:
     settings = Settings(
         database_url=f"sqlite:///{db}",
         city=city.root,
         secret_key="test-secret-key-for-signing-tokens-0123456789",
+        model_dir=models,
+        upload_dir=db.parent / "uploads",
     )
     return bootstrap(settings, city=city, clock=clock)
 
@@ -64,9 +66,13 @@ def module_clock() -> FixedClock:
 
 @pytest.fixture(scope="module")
 def api(
-    demo_city: City, tmp_path_factory: pytest.TempPathFactory, module_clock: FixedClock
+    demo_city: City,
+    tmp_path_factory: pytest.TempPathFactory,
+    module_clock: FixedClock,
+    model_dir: Path,
 ) -> Iterator[Api]:
-    container = make_container(demo_city, tmp_path_factory.mktemp("db") / "c.db", module_clock)
+    db = tmp_path_factory.mktemp("db") / "c.db"
+    container = make_container(demo_city, db, module_clock, model_dir)
     with TestClient(create_app(container, background=False)) as client:
         yield Api(client, container)
     container.close()

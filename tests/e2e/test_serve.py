@@ -27,6 +27,8 @@ def test_serve_starts_on_a_fresh_database_and_serves_the_city(
         **os.environ,
         "CITYLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "CITYLOOP_SECRET_FILE": str(tmp_path / "secret.key"),
+        "CITYLOOP_MODEL_DIR": str(tmp_path / "models"),
+        "CITYLOOP_UPLOAD_DIR": str(tmp_path / "uploads"),
     }
     cmd = [sys.executable, "-m", "cityloop.cli", "serve", "--city", str(demo_city_dir)]
     proc = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
 WRITE = "cityloop_write"
+
+_WRITE_LOCKS: dict[int, threading.Lock] = {}
+
+
+def write_lock(engine: Engine) -> threading.Lock | None:
+    """SQLite takes one writer at a time: threads of this process queue on a lock instead of
+    spinning on SQLITE_BUSY (other processes still wait on the busy timeout)."""
+    return _WRITE_LOCKS.get(id(engine))
 
 
 def create_engine(url: str, **kwargs: Any) -> Engine:
@@ -28,6 +37,7 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     engine = sa.create_engine(url, **kwargs)
+    _WRITE_LOCKS[id(engine)] = threading.Lock()
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

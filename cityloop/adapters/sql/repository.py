@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.db import Db
 from cityloop.adapters.sql.event_rows import (
     event_from_row,
     event_to_row,
@@ -52,27 +52,61 @@ def _jurisdiction_clause(code: str) -> sa.ColumnElement[bool]:
     return sa.or_(*(col == code for col in _LEVEL_COLUMN.values()))
 
 
+# Statements built once with bound parameters, so SQLAlchemy compiles and caches them once.
+_UPDATE_EVENT = (
+    t.events.update()
+    .where(
+        t.events.c.id == sa.bindparam("event_id"),
+        t.events.c.version == sa.bindparam("expected_version"),
+    )
+    .values({c.name: sa.bindparam(c.name) for c in t.events.columns if c.name != "id"})
+)
+
+
+_NEARBY = (
+    sa.select(t.events)
+    .where(
+        t.events.c.type_code == sa.bindparam("dd_type"),
+        t.events.c.created_at >= sa.bindparam("dd_since", type_=t.events.c.created_at.type),
+        t.events.c.state.in_(OPEN_STATES),
+        t.events.c.lat.between(sa.bindparam("dd_min_lat"), sa.bindparam("dd_max_lat")),
+        t.events.c.lon.between(sa.bindparam("dd_min_lon"), sa.bindparam("dd_max_lon")),
+    )
+    .limit(200)
+)
+
+
 class SqlEventRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self._new_by_type: dict[str, builtins.list[Event]] = {}
 
     def add(self, event: Event) -> None:
-        self.conn.execute(t.events.insert().values(event_to_row(event)))
-        self._write_units(event, replace=False)
-        self._write_timeline(event, start=0)
+        """Queue the event, its units and timeline for the next bulk write."""
+        self.db.insert_later(t.events, [event_to_row(event)])
+        self.db.insert_later(t.event_units, unit_rows(event))
+        self.db.insert_later(
+            t.event_timeline, [timeline_to_row(event.id, e) for e in event.timeline]
+        )
+        if event.type_code is not None:
+            self._new_by_type.setdefault(event.type_code, []).append(event)
+
+    def forget_new(self) -> None:
+        """After commit (or rollback), new events are no longer pending."""
+        self._new_by_type.clear()
 
     def get(self, event_id: str) -> Event | None:
-        row = self.conn.execute(t.events.select().where(t.events.c.id == event_id)).first()
+        row = self.db.execute(t.events.select().where(t.events.c.id == event_id)).first()
         return self._load(row)
 
     def get_by_ref(self, ref: str) -> Event | None:
-        row = self.conn.execute(t.events.select().where(t.events.c.ref == ref)).first()
+        row = self.db.execute(t.events.select().where(t.events.c.ref == ref)).first()
         return self._load(row)
 
     def _load(self, row: Any) -> Event | None:
         if row is None:
             return None
-        tl = self.conn.execute(
+        tl = self.db.execute(
             t.event_timeline.select()
             .where(t.event_timeline.c.event_id == row.id)
             .order_by(t.event_timeline.c.seq)
@@ -84,32 +118,30 @@ class SqlEventRepository:
         expected = event.version
         values = event_to_row(event)
         values["version"] = expected + 1
-        result = self.conn.execute(
-            t.events.update()
-            .where(t.events.c.id == event.id, t.events.c.version == expected)
-            .values(values)
-        )
+        values["expected_version"] = expected
+        values["event_id"] = event.id
+        result = self.db.execute(_UPDATE_EVENT, values)
         if result.rowcount != 1:
             raise ConcurrencyError(f"event {event.ref} was changed by someone else")
         event.version = expected + 1
         self._write_units(event, replace=True)
         tl = t.event_timeline
-        stored = self.conn.execute(
+        stored = self.db.execute(
             sa.select(sa.func.coalesce(sa.func.max(tl.c.seq), 0)).where(tl.c.event_id == event.id)
         ).scalar_one()
         self._write_timeline(event, start=int(stored))
 
     def _write_units(self, event: Event, *, replace: bool) -> None:
         if replace:
-            self.conn.execute(t.event_units.delete().where(t.event_units.c.event_id == event.id))
+            self.db.execute(t.event_units.delete().where(t.event_units.c.event_id == event.id))
         rows = unit_rows(event)
         if rows:
-            self.conn.execute(t.event_units.insert(), rows)
+            self.db.execute(t.event_units.insert(), rows)
 
     def _write_timeline(self, event: Event, *, start: int) -> None:
         rows = [timeline_to_row(event.id, e) for e in event.timeline[start:]]
         if rows:
-            self.conn.execute(t.event_timeline.insert(), rows)
+            self.db.execute(t.event_timeline.insert(), rows)
 
     def list(self, query: EventQuery) -> EventPage:
         e = t.events
@@ -148,7 +180,7 @@ class SqlEventRepository:
                 sa.or_(e.c.created_at < at, sa.and_(e.c.created_at == at, e.c.id < last_id))
             )
         stmt = stmt.order_by(e.c.created_at.desc(), e.c.id.desc()).limit(query.limit + 1)
-        rows = self.conn.execute(stmt).all()
+        rows = self.db.execute(stmt).all()
         items = [event_from_row(r) for r in rows[: query.limit]]
         cursor = None
         if len(rows) > query.limit and items:
@@ -158,64 +190,67 @@ class SqlEventRepository:
     def find_open_nearby(
         self, type_code: str, box: tuple[float, float, float, float], since: datetime
     ) -> builtins.list[Event]:
-        """Open events of a type created since ``since`` inside a lon/lat box (indexed)."""
-        e = t.events
+        """Open events of a type created since ``since`` inside a lon/lat box (indexed).
+
+        Events added in this transaction and not yet written are looked at in memory, so a
+        batch of reports de-duplicates among itself without flushing after every report.
+        """
         min_lon, min_lat, max_lon, max_lat = box
-        stmt = (
-            sa.select(e)
-            .where(
-                e.c.type_code == type_code,
-                e.c.created_at >= since,
-                e.c.state.in_(OPEN_STATES),
-                e.c.lat.between(min_lat, max_lat),
-                e.c.lon.between(min_lon, max_lon),
-            )
-            .limit(200)
-        )
-        return [event_from_row(r) for r in self.conn.execute(stmt)]
+        params = {
+            "dd_type": type_code,
+            "dd_since": since,
+            "dd_min_lat": min_lat,
+            "dd_max_lat": max_lat,
+            "dd_min_lon": min_lon,
+            "dd_max_lon": max_lon,
+        }
+        found = {r.id: event_from_row(r) for r in self.db.conn.execute(_NEARBY, params)}
+        for e in self._new_by_type.get(type_code, ()):
+            loc = e.location
+            if (
+                e.created_at >= since
+                and e.state.value in OPEN_STATES
+                and loc.lon is not None
+                and loc.lat is not None
+                and min_lon <= loc.lon <= max_lon
+                and min_lat <= loc.lat <= max_lat
+            ):
+                found[e.id] = e
+        return builtins.list(found.values())
 
     def due(self, kind: str, now: datetime, limit: int = 500) -> builtins.list[str]:
         """Ids of events whose reminder (``remind``) or deadline (``overdue``) time has come."""
         e = t.events
         column = e.c.warn_at if kind == "remind" else e.c.due_at
         stmt = sa.select(e.c.id).where(column <= now).order_by(column).limit(limit)
-        return [r[0] for r in self.conn.execute(stmt)]
+        return [r[0] for r in self.db.execute(stmt)]
 
     def next_sequence(self, scope: str) -> int:
         """The next number in a named sequence (e.g. the day's event refs), in this transaction."""
-        s = t.id_sequences
-        updated = self.conn.execute(
-            s.update().where(s.c.scope == scope).values(last=s.c.last + 1).returning(s.c.last)
-        ).first()
-        if updated is not None:
-            return int(updated[0])
-        try:
-            with self.conn.begin_nested():
-                self.conn.execute(s.insert().values(scope=scope, last=1))
-            return 1
-        except sa.exc.IntegrityError:
-            # Another transaction created the row first: take the next number after it.
-            return self.next_sequence(scope)
+        return self.db.next_sequence(scope)
 
 
 class SqlReporterRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, reporter: Reporter) -> None:
-        self.conn.execute(
-            t.reporters.insert().values(
-                id=reporter.id,
-                name=reporter.name,
-                phone=reporter.phone,
-                email=reporter.email,
-                device_id=reporter.device_id,
-                created_at=reporter.created_at,
-            )
+        self.db.insert_later(
+            t.reporters,
+            [
+                {
+                    "id": reporter.id,
+                    "name": reporter.name,
+                    "phone": reporter.phone,
+                    "email": reporter.email,
+                    "device_id": reporter.device_id,
+                    "created_at": reporter.created_at,
+                }
+            ],
         )
 
     def get(self, reporter_id: str) -> Reporter | None:
-        row = self.conn.execute(t.reporters.select().where(t.reporters.c.id == reporter_id)).first()
+        row = self.db.execute(t.reporters.select().where(t.reporters.c.id == reporter_id)).first()
         if row is None:
             return None
         m = row._mapping
@@ -230,11 +265,11 @@ class SqlReporterRepository:
 
 
 class SqlUserRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, user: User) -> None:
-        self.conn.execute(
+        self.db.execute(
             t.users.insert().values(
                 id=user.id,
                 username=user.username,
@@ -249,7 +284,7 @@ class SqlUserRepository:
         )
 
     def _one(self, clause: sa.ColumnElement[bool]) -> User | None:
-        row = self.conn.execute(t.users.select().where(clause)).first()
+        row = self.db.execute(t.users.select().where(clause)).first()
         return _user(row) if row is not None else None
 
     def get(self, user_id: str) -> User | None:
@@ -259,7 +294,7 @@ class SqlUserRepository:
         return self._one(t.users.c.username == username)
 
     def list(self) -> list[User]:
-        return [_user(r) for r in self.conn.execute(t.users.select().order_by(t.users.c.username))]
+        return [_user(r) for r in self.db.execute(t.users.select().order_by(t.users.c.username))]
 
 
 def _user(row: Any) -> User:

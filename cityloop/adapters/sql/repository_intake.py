@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.db import Db
 from cityloop.domain.report import Channel, Rating, Report
 from cityloop.services.ports import ApiKey, Notification, Upload
 
@@ -61,24 +61,30 @@ def _report(row: Any) -> Report:
     )
 
 
+_UPDATE_REPORT = (
+    t.reports.update()
+    .where(t.reports.c.id == sa.bindparam("report_id"))
+    .values({c.name: sa.bindparam(c.name) for c in t.reports.columns if c.name != "id"})
+)
+
+
 class SqlReportRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, report: Report) -> None:
-        self.conn.execute(t.reports.insert().values(_report_row(report)))
+        self.db.insert_later(t.reports, [_report_row(report)])
 
     def add_many(self, reports: Sequence[Report]) -> None:
-        if reports:
-            self.conn.execute(t.reports.insert(), [_report_row(r) for r in reports])
+        self.db.insert_later(t.reports, [_report_row(r) for r in reports])
 
     def save(self, report: Report) -> None:
-        self.conn.execute(
-            t.reports.update().where(t.reports.c.id == report.id).values(_report_row(report))
-        )
+        row = _report_row(report)
+        row["report_id"] = row.pop("id")
+        self.db.execute(_UPDATE_REPORT, row)
 
     def _one(self, clause: sa.ColumnElement[bool]) -> Report | None:
-        row = self.conn.execute(t.reports.select().where(clause)).first()
+        row = self.db.execute(t.reports.select().where(clause)).first()
         return _report(row) if row is not None else None
 
     def get(self, report_id: str) -> Report | None:
@@ -94,7 +100,7 @@ class SqlReportRepository:
         return self._one(t.reports.c.citizen_token_hash == token_hash)
 
     def for_event(self, event_id: str) -> list[Report]:
-        rows = self.conn.execute(
+        rows = self.db.execute(
             t.reports.select()
             .where(t.reports.c.event_id == event_id)
             .order_by(t.reports.c.received_at, t.reports.c.id)
@@ -118,15 +124,15 @@ class SqlReportRepository:
         if received_to is not None:
             stmt = stmt.where(r.c.received_at <= received_to)
         stmt = stmt.order_by(r.c.received_at.desc(), r.c.id.desc()).limit(limit)
-        return [_report(row) for row in self.conn.execute(stmt)]
+        return [_report(row) for row in self.db.execute(stmt)]
 
 
 class SqlRatingRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, rating: Rating) -> None:
-        self.conn.execute(
+        self.db.execute(
             t.ratings.insert().values(
                 report_id=rating.report_id,
                 event_id=rating.event_id,
@@ -137,13 +143,11 @@ class SqlRatingRepository:
         )
 
     def for_report(self, report_id: str) -> Rating | None:
-        row = self.conn.execute(
-            t.ratings.select().where(t.ratings.c.report_id == report_id)
-        ).first()
+        row = self.db.execute(t.ratings.select().where(t.ratings.c.report_id == report_id)).first()
         return _rating(row) if row is not None else None
 
     def for_event(self, event_id: str) -> list[Rating]:
-        rows = self.conn.execute(t.ratings.select().where(t.ratings.c.event_id == event_id))
+        rows = self.db.execute(t.ratings.select().where(t.ratings.c.event_id == event_id))
         return [_rating(r) for r in rows]
 
 
@@ -153,55 +157,51 @@ def _rating(row: Any) -> Rating:
 
 
 class SqlApiKeyRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, key: ApiKey) -> None:
-        self.conn.execute(t.api_keys.insert().values(**key.__dict__))
+        self.db.execute(t.api_keys.insert().values(**key.__dict__))
 
     def get_by_hash(self, key_hash: str) -> ApiKey | None:
-        row = self.conn.execute(
-            t.api_keys.select().where(t.api_keys.c.key_hash == key_hash)
-        ).first()
+        row = self.db.execute(t.api_keys.select().where(t.api_keys.c.key_hash == key_hash)).first()
         return ApiKey(**row._mapping) if row is not None else None
 
     def get(self, key_id: str) -> ApiKey | None:
-        row = self.conn.execute(t.api_keys.select().where(t.api_keys.c.id == key_id)).first()
+        row = self.db.execute(t.api_keys.select().where(t.api_keys.c.id == key_id)).first()
         return ApiKey(**row._mapping) if row is not None else None
 
     def list(self) -> list[ApiKey]:
-        rows = self.conn.execute(t.api_keys.select().order_by(t.api_keys.c.created_at))
+        rows = self.db.execute(t.api_keys.select().order_by(t.api_keys.c.created_at))
         return [ApiKey(**r._mapping) for r in rows]
 
     def revoke(self, key_id: str, at: datetime) -> None:
-        self.conn.execute(
-            t.api_keys.update().where(t.api_keys.c.id == key_id).values(revoked_at=at)
-        )
+        self.db.execute(t.api_keys.update().where(t.api_keys.c.id == key_id).values(revoked_at=at))
 
 
 class SqlUploadRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, upload: Upload) -> None:
-        self.conn.execute(t.uploads.insert().values(**upload.__dict__))
+        self.db.execute(t.uploads.insert().values(**upload.__dict__))
 
     def get(self, key: str) -> Upload | None:
-        row = self.conn.execute(t.uploads.select().where(t.uploads.c.key == key)).first()
+        row = self.db.execute(t.uploads.select().where(t.uploads.c.key == key)).first()
         return Upload(**row._mapping) if row is not None else None
 
 
 class SqlNotificationRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, db: Db) -> None:
+        self.db = db
 
     def add(self, n: Notification) -> None:
         values = {k: v for k, v in n.__dict__.items() if k != "id"}
-        self.conn.execute(t.notifications.insert().values(**values))
+        self.db.execute(t.notifications.insert(), [values])
 
     def pending(self, channels: Sequence[str], limit: int = 200) -> list[Notification]:
         n = t.notifications
-        rows = self.conn.execute(
+        rows = self.db.execute(
             n.select()
             .where(n.c.status == "pending", n.c.channel.in_(channels))
             .order_by(n.c.id)
@@ -211,7 +211,7 @@ class SqlNotificationRepository:
 
     def mark(self, notification_id: int, *, status: str, at: datetime, error: str | None) -> None:
         n = t.notifications
-        self.conn.execute(
+        self.db.execute(
             n.update()
             .where(n.c.id == notification_id)
             .values(status=status, sent_at=at, error=error, attempts=n.c.attempts + 1)
@@ -242,20 +242,20 @@ class SqlNotificationRepository:
         stmt = n.select().where(n.c.channel == "inbox", sa.or_(*clauses))
         if unread_only:
             stmt = stmt.where(n.c.read_at.is_(None))
-        rows = self.conn.execute(stmt.order_by(n.c.id.desc()).limit(limit))
+        rows = self.db.execute(stmt.order_by(n.c.id.desc()).limit(limit))
         return [Notification(**r._mapping) for r in rows]
 
     def get(self, notification_id: int) -> Notification | None:
-        row = self.conn.execute(
+        row = self.db.execute(
             t.notifications.select().where(t.notifications.c.id == notification_id)
         ).first()
         return Notification(**row._mapping) if row is not None else None
 
     def mark_read(self, notification_id: int, at: datetime) -> None:
         n = t.notifications
-        self.conn.execute(n.update().where(n.c.id == notification_id).values(read_at=at))
+        self.db.execute(n.update().where(n.c.id == notification_id).values(read_at=at))
 
     def for_event(self, event_id: str) -> list[Notification]:
         n = t.notifications
-        rows = self.conn.execute(n.select().where(n.c.event_id == event_id).order_by(n.c.id))
+        rows = self.db.execute(n.select().where(n.c.event_id == event_id).order_by(n.c.id))
         return [Notification(**r._mapping) for r in rows]

@@ -86,7 +86,7 @@ events = Table(
     Index("ix_events_state", "state"),
     Index("ix_events_warn_at", "warn_at"),
     Index("ix_events_due_at", "due_at"),
-    Index("ix_events_dedup", "type_code", "created_at"),
+    Index("ix_events_dedup", "type_code", "lat", "lon", "created_at"),
     Index("ix_events_supervision", "supervision", "handling_level"),
     Index("ix_events_district_created", "district_code", "created_at"),
     Index("ix_events_street_created", "street_code", "created_at"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from types import TracebackType
@@ -9,7 +10,8 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 
 from cityloop.adapters.sql import tables as t
-from cityloop.adapters.sql.engine import WRITE
+from cityloop.adapters.sql.db import Db
+from cityloop.adapters.sql.engine import WRITE, write_lock
 from cityloop.adapters.sql.repository import (
     SqlEventRepository,
     SqlReporterRepository,
@@ -31,20 +33,30 @@ class SqlUnitOfWork(UnitOfWork):
         self.engine = engine
         self.write = write
         self._conn: Connection | None = None
+        self._lock: threading.Lock | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         super().__enter__()
-        conn = self.engine.connect().execution_options(**{WRITE: self.write})
-        conn.begin()
+        self._lock = write_lock(self.engine) if self.write else None
+        if self._lock is not None:
+            self._lock.acquire()
+        try:
+            conn = self.engine.connect().execution_options(**{WRITE: self.write})
+            conn.begin()
+        except BaseException:
+            if self._lock is not None:
+                self._lock.release()
+            raise
         self._conn = conn
-        self.events = SqlEventRepository(conn)
-        self.reporters = SqlReporterRepository(conn)
-        self.users = SqlUserRepository(conn)
-        self.reports = SqlReportRepository(conn)
-        self.ratings = SqlRatingRepository(conn)
-        self.api_keys = SqlApiKeyRepository(conn)
-        self.uploads = SqlUploadRepository(conn)
-        self.notifications = SqlNotificationRepository(conn)
+        self.db = db = Db(conn)
+        self.events = self._events = SqlEventRepository(db)
+        self.reporters = SqlReporterRepository(db)
+        self.users = SqlUserRepository(db)
+        self.reports = SqlReportRepository(db)
+        self.ratings = SqlRatingRepository(db)
+        self.api_keys = SqlApiKeyRepository(db)
+        self.uploads = SqlUploadRepository(db)
+        self.notifications = SqlNotificationRepository(db)
         return self
 
     def __exit__(
@@ -59,6 +71,9 @@ class SqlUnitOfWork(UnitOfWork):
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     @property
     def conn(self) -> Connection:
@@ -71,20 +86,24 @@ class SqlUnitOfWork(UnitOfWork):
             {"aggregate_id": e.aggregate_id, "name": e.name, "at": e.at, "payload": e.payload}
             for e in events
         ]
-        if rows:
-            self.conn.execute(t.outbox.insert(), rows)
+        self.db.insert_later(t.outbox, rows)
 
     def _commit(self) -> None:
+        self.db.flush()
         self.conn.commit()
         self.conn.begin()
+        self._events.forget_new()
 
     def rollback(self) -> None:
-        if self._conn is not None and self._conn.in_transaction():
-            self._conn.rollback()
+        if self._conn is not None:
+            self.db.discard()
+            self._events.forget_new()
+            if self._conn.in_transaction():
+                self._conn.rollback()
 
     def unpublished(self, limit: int = 500) -> Iterator[OutboxMessage]:
         o = t.outbox
-        rows = self.conn.execute(
+        rows = self.db.execute(
             o.select().where(o.c.published_at.is_(None)).order_by(o.c.id).limit(limit)
         )
         for r in rows:
@@ -93,6 +112,4 @@ class SqlUnitOfWork(UnitOfWork):
 
     def mark_published(self, ids: list[int], at: datetime) -> None:
         if ids:
-            self.conn.execute(
-                t.outbox.update().where(t.outbox.c.id.in_(ids)).values(published_at=at)
-            )
+            self.db.execute(t.outbox.update().where(t.outbox.c.id.in_(ids)).values(published_at=at))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import uuid
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, File, Query, Request, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,7 +19,7 @@ from cityloop.bootstrap import Container
 from cityloop.domain.access import Forbidden, NotFound, Principal, Role
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Source
-from cityloop.domain.report import Channel
+from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
 from cityloop.services.commands import Contact
 from cityloop.services.intake import IncomingReport, IntakeOutcome
@@ -74,6 +76,11 @@ class FeedLine(Strict):
     address: str | None = Field(None, max_length=500)
 
 
+def _json(body: Any, status_code: int = 200) -> Response:
+    """A JSON answer serialised in one step (orjson), for the hot intake paths."""
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+
+
 def _outcome(
     container: Container, out: IntakeOutcome, principal: Principal, lang: str
 ) -> dict[str, Any]:
@@ -114,9 +121,9 @@ def hotline_ticket(
 
 
 @router.post("/grid/reports", status_code=status.HTTP_201_CREATED)
-def grid_report(
+async def grid_report(
     body: GridReportIn, container: ContainerDep, principal: PrincipalDep, lang: LangDep
-) -> dict[str, Any]:
+) -> Response:
     """A grid worker's report from the field, with photos or videos uploaded beforehand."""
     _require(principal, {Role.GRID_WORKER, *OPERATORS}, "file grid reports")
     chain = container.city.locator.locate(body.lon, body.lat)
@@ -130,8 +137,8 @@ def grid_report(
         raise Forbidden("the location is outside your territory")
     if body.type_code is not None and body.type_code not in container.city.event_types:
         raise InvalidCommand(f"unknown event type '{body.type_code}'")
-    attachments = container.uploads.attachments(body.attachments)
-    out = container.intake.submit(
+    attachments = container.uploads.attachments(body.attachments) if body.attachments else ()
+    future = container.batcher.submit(
         IncomingReport(
             channel=Channel.GRID,
             text=body.text,
@@ -147,7 +154,8 @@ def grid_report(
             source=Source.GRID,
         )
     )
-    return _outcome(container, out, principal, lang)
+    out = await asyncio.wrap_future(future)
+    return _json(_outcome(container, out, principal, lang), status.HTTP_201_CREATED)
 
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED)
@@ -294,3 +302,26 @@ async def import_feed(
         "errors": errors,
         "results": results,
     }
+
+
+@router.post("/_bench/raw-report", status_code=status.HTTP_201_CREATED, include_in_schema=False)
+async def raw_report(
+    body: GridReportIn, container: ContainerDep, principal: PrincipalDep
+) -> Response:
+    """The intake benchmark's baseline: store the raw report (with the same group commit),
+    decide nothing."""
+    if not container.settings.bench_endpoints:
+        raise NotFound("not found")
+    report = Report(
+        id=str(uuid.uuid4()),
+        ref=f"BENCH-{uuid.uuid4().hex[:16]}",
+        channel=Channel.GRID,
+        received_at=container.clock.now(),
+        title=body.text[:200],
+        text=body.text,
+        lon=body.lon,
+        lat=body.lat,
+        submitted_by=principal.username,
+    )
+    stored = await asyncio.wrap_future(container.raw_reports.put(report))
+    return _json({"ref": stored.ref}, status.HTTP_201_CREATED)

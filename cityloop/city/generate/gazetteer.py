@@ -2,7 +2,7 @@
 
 `write_gazetteer` reads the city just written to `out`, draws roads inside each district
 (`gazetteer_roads`), numbers houses along both sides of every road (odd numbers on the left, even
-on the right, one every 25–65 m), scatters named places (estates, schools, hospitals, markets,
+on the right, one every 30–75 m), scatters named places (estates, schools, hospitals, markets,
 stations, parks, malls) beside the roads, adds government offices and a bridge where a road crosses
 a river, locates every point in the grid, and writes `addresses.csv` and `roads.geojson`.
 
@@ -42,7 +42,7 @@ COLUMNS = ("code", "kind", "name_zh", "name_en", "road_code", "number", "lon", "
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
-_HOUSE_STEP_M = (25.0, 65.0)
+_HOUSE_STEP_M = (30.0, 75.0)
 _HOUSE_SETBACK_M = 15.0
 _PLACE_SETBACK_M = (40.0, 120.0)
 _SEED_SALT = 0xADD2E55
@@ -219,18 +219,19 @@ def write_gazetteer(out: Path, seed: int) -> None:
     grids, lon, lat, streets = _locate(entries, frame, locator)
     serial: dict[str, int] = {}
     rows: list[list[str]] = []
+    kept_roads: set[str] = set()
     for i, e in enumerate(entries):
         street = streets[i]
-        if not grids[i] or street is None:
-            continue  # off the territory or in no grid: not addressable
+        if not grids[i] or street is None or (e.road_code and e.road_code not in kept_roads):
+            continue  # off the territory, in no grid, or on a road that is not addressable
+        if e.kind == "road":
+            kept_roads.add(e.code)
         if not e.code:
             serial[street] = serial.get(street, 0) + 1
             e.code = f"{street}-P{serial[street]:04d}"
         number = "" if e.number is None else str(e.number)
-        rows.append(
-            [e.code, e.kind, e.name_zh, e.name_en, e.road_code, number]
-            + [f"{lon[i]:.6f}", f"{lat[i]:.6f}", grids[i]]
-        )
+        point = [f"{lon[i]:.6f}", f"{lat[i]:.6f}", grids[i]]
+        rows.append([e.code, e.kind, e.name_zh, e.name_en, e.road_code, number, *point])
     _write_csv(out / ADDRESSES_FILE, rows)
     features = []
     for road in roads:

@@ -133,9 +133,9 @@ class NamePool:
         raise RuntimeError("ran out of names")
 
 
-def _combos(first: tuple[tuple[str, str], ...], second: tuple[tuple[str, str], ...]) -> list[
-    tuple[str, str]
-]:
+def _combos(
+    first: tuple[tuple[str, str], ...], second: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str]]:
     return [(a + b, A + bb) for a, A in first for b, bb in second if a != b]
 
 

@@ -29,7 +29,7 @@ from cityloop.domain.territory import Level
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
-_FAMILY_SPACING_M = 2000.0
+_FAMILY_SPACING_M = 2200.0
 _MIN_ROAD_M = 700.0
 _LANES_PER_DISTRICT = 8
 _COMMON_PER_DISTRICT = 2
@@ -182,7 +182,5 @@ def draw_roads(city: City, frame: Frame, rng: np.random.Generator) -> list[Road]
                 base, road_class = pool.draw(), kind
             name_zh, name_en = road_name(base, road_class)
             code = f"{district}-R{len([r for r in roads if r.district == district]) + 1:03d}"
-            roads.append(
-                Road(code, district, road_class, base[0], base[1], name_zh, name_en, line)
-            )
+            roads.append(Road(code, district, road_class, base[0], base[1], name_zh, name_en, line))
     return roads

@@ -7,15 +7,19 @@ import pytest
 
 from cityloop.city import City, check_city
 from cityloop.city.generate import DEMO_PASSWORD, generate_city
-from cityloop.city.schema import Role
+from cityloop.domain.access import Role
 from cityloop.domain.severity import Severity
 from cityloop.domain.territory import HandlingLevel, Level
 
 
 def test_same_seed_gives_byte_identical_files(demo_city_dir: Path, tmp_path: Path) -> None:
     generate_city(tmp_path, seed=2026)
-    names = sorted(p.name for p in demo_city_dir.iterdir())
-    assert names == sorted(p.name for p in tmp_path.iterdir())
+
+    def files(root: Path) -> list[str]:
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    names = files(demo_city_dir)
+    assert names == files(tmp_path)
     for name in names:
         assert (tmp_path / name).read_bytes() == (demo_city_dir / name).read_bytes(), name
 

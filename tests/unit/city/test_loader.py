@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from cityloop.city import CityConfigError, load_city
-from cityloop.city.schema import Role
+from cityloop.domain.access import Role
 from cityloop.domain.severity import Severity
 from cityloop.domain.territory import HandlingLevel, JurisdictionChain, Level
 from tests.unit.city.conftest import TinyCity
@@ -64,9 +64,9 @@ def test_users_are_loaded_with_role_and_department(tiny: TinyCity, tmp_path: Pat
 
 def test_unknown_extra_files_and_folders_are_ignored(tiny: TinyCity, tmp_path: Path) -> None:
     root = tiny.write(tmp_path)
-    (root / "sensors.csv").write_text("id,lon,lat\n")
-    (root / "rules").mkdir()
-    (root / "rules" / "water.yaml").write_text("rules: []\n")
+    (root / "notes.txt").write_text("handover notes for the night shift\n")
+    (root / "archive").mkdir()
+    (root / "archive" / "old.yaml").write_text("anything: [1, 2]\n")
     assert load_city(root).code == "TC"
 
 

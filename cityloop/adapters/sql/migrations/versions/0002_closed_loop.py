@@ -181,7 +181,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("supervision", sa.String(length=10), nullable=False, server_default="normal")
         )
-        batch_op.create_index("ix_events_dedup", ["type_code", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_events_dedup", ["type_code", "lat", "lon", "created_at"], unique=False
+        )
         batch_op.create_index("ix_events_due_at", ["due_at"], unique=False)
         batch_op.create_index(
             "ix_events_supervision", ["supervision", "handling_level"], unique=False
