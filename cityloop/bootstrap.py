@@ -27,7 +27,7 @@ from cityloop.services.handlers import Handlers
 from cityloop.services.intake import IntakePipeline
 from cityloop.services.intake_batch import GroupCommit, IntakeBatcher
 from cityloop.services.intake_ports import AddressLocator, TextClassifier
-from cityloop.services.messagebus import ALL, MessageBus
+from cityloop.services.messagebus import MessageBus
 from cityloop.services.notifications import LogSender, NotificationDispatcher, NotificationPolicy
 from cityloop.services.ports import UnitOfWork
 from cityloop.services.supervision import Supervisor
@@ -162,9 +162,8 @@ def bootstrap(
 
     handlers = Handlers(uow, city, clock)
     bus = MessageBus(handlers, uow, clock, reader)
-    bus.subscribe(
-        ALL,
-        NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls),
+    bus.subscribe_batch(
+        NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls)
     )
     notifier = NotificationDispatcher(
         uow,

@@ -104,6 +104,10 @@ class MemoryEventRepository:
         cursor = (items[-1].created_at, items[-1].id) if len(found) > query.limit else None
         return EventPage(items=items, next_cursor=cursor)
 
+    def get_many(self, ids: Sequence[str]) -> dict[str, Event]:
+        found = (self.get(i) for i in dict.fromkeys(ids))
+        return {e.id: e for e in found if e is not None}
+
     def find_open_nearby(
         self, type_code: str, box: tuple[float, float, float, float], since: datetime
     ) -> builtins.list[Event]:

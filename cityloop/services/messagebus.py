@@ -21,6 +21,7 @@ from cityloop.services.ports import OutboxMessage
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[OutboxMessage], None]
+BatchSubscriber = Callable[[list[OutboxMessage]], None]
 ALL = "*"
 
 
@@ -37,11 +38,17 @@ class MessageBus:
         self.reader = reader or uow
         self.clock = clock
         self.subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+        self.batch_subscribers: list[BatchSubscriber] = []
         self._relay_lock = threading.Lock()
 
     def subscribe(self, name: str, subscriber: Subscriber) -> None:
         """Call ``subscriber`` for every stored domain event called ``name`` (``*``: all)."""
         self.subscribers[name].append(subscriber)
+
+    def subscribe_batch(self, subscriber: BatchSubscriber) -> None:
+        """Call ``subscriber`` once per relayed batch (in outbox order), e.g. to write all the
+        batch's notifications in one transaction."""
+        self.batch_subscribers.append(subscriber)
 
     def handle(self, command: Command) -> Event:
         result = self.handlers.handle(command)
@@ -67,6 +74,13 @@ class MessageBus:
                             sub(msg)
                         except Exception:
                             log.exception("subscriber %r failed on %s %s", sub, msg.name, msg.id)
+                for batch_sub in self.batch_subscribers:
+                    try:
+                        batch_sub(batch)
+                    except Exception:
+                        log.exception(
+                            "subscriber %r failed on a batch of %d", batch_sub, len(batch)
+                        )
                 with self.uow() as uow:
                     uow.mark_published([m.id for m in batch], self.clock.now())
                     uow.commit()

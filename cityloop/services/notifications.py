@@ -68,21 +68,23 @@ class NotificationPolicy:
             "EventVerificationRejected": self._to_lead("rejected", "核查未通过 / Not fixed"),
         }
 
-    def __call__(self, msg: OutboxMessage) -> None:
-        rule = self.rules.get(msg.name)
-        if rule is None:
+    def __call__(self, batch: list[OutboxMessage]) -> None:
+        """Write the notifications of a whole relayed batch in one transaction."""
+        wanted = [m for m in batch if m.name in self.rules]
+        if not wanted:
             return
         with self.uow() as uow:
-            event = uow.events.get(msg.aggregate_id)
-            if event is None:
-                return
-            notes = rule(uow, event, msg)
-            for n in notes:
-                uow.notifications.add(n)
-                for url in self.webhooks:
-                    uow.notifications.add(
-                        replace(n, channel="webhook", recipient_kind="webhook", recipient=url)
-                    )
+            events = uow.events.get_many([m.aggregate_id for m in wanted])
+            for msg in wanted:
+                event = events.get(msg.aggregate_id)
+                if event is None:
+                    continue
+                for n in self.rules[msg.name](uow, event, msg):
+                    uow.notifications.add(n)
+                    for url in self.webhooks:
+                        uow.notifications.add(
+                            replace(n, channel="webhook", recipient_kind="webhook", recipient=url)
+                        )
             uow.commit()
 
     # ---- helpers ------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from sqlalchemy.engine import Connection, CursorResult
 from cityloop.adapters.sql import tables as t
 
 #: Parents before children, so foreign keys hold at every step.
-_ORDER = [t.reporters, t.events, t.event_units, t.event_timeline, t.reports, t.outbox]
+_ORDER = [
+    t.reporters,
+    t.events,
+    t.event_units,
+    t.event_timeline,
+    t.reports,
+    t.outbox,
+    t.notifications,
+]
 
 _NEXT_IN_SEQUENCE = (
     t.id_sequences.update()

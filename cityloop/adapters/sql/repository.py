@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +91,16 @@ class SqlEventRepository:
         )
         if event.type_code is not None:
             self._new_by_type.setdefault(event.type_code, []).append(event)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Event]:
+        """Events by id, without their timelines (for views and notifications)."""
+        out: dict[str, Event] = {}
+        unique = builtins.list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            rows = self.db.execute(t.events.select().where(t.events.c.id.in_(chunk)))
+            out.update((r.id, event_from_row(r)) for r in rows)
+        return out
 
     def forget_new(self) -> None:
         """After commit (or rollback), new events are no longer pending."""

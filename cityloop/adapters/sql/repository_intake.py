@@ -197,7 +197,7 @@ class SqlNotificationRepository:
 
     def add(self, n: Notification) -> None:
         values = {k: v for k, v in n.__dict__.items() if k != "id"}
-        self.db.execute(t.notifications.insert(), [values])
+        self.db.insert_later(t.notifications, [values])
 
     def pending(self, channels: Sequence[str], limit: int = 200) -> list[Notification]:
         n = t.notifications
