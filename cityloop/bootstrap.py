@@ -31,6 +31,7 @@ from cityloop.services.messagebus import MessageBus
 from cityloop.services.notifications import LogSender, NotificationDispatcher, NotificationPolicy
 from cityloop.services.ports import UnitOfWork
 from cityloop.services.supervision import Supervisor
+from cityloop.services.telemetry import TelemetryService
 from cityloop.services.uploads import UploadService
 from cityloop.settings import Settings
 
@@ -53,6 +54,7 @@ class Container:
     notifier: NotificationDispatcher
     citizen: CitizenService
     batcher: IntakeBatcher
+    telemetry: TelemetryService
     raw_reports: GroupCommit[Report, Report]
     addresses: AddressLocator | None = None
     classifier: TextClassifier | None = None
@@ -81,9 +83,12 @@ class Container:
             self.addresses.match("warm up")
 
     def tick(self) -> None:
-        """One round of background work: relay the outbox, check deadlines, deliver."""
+        """One round of background work: relay the outbox, check deadlines and stale sensors,
+        deliver notifications."""
         self.bus.relay()
         self.supervisor.run_once()
+        self.telemetry.tick()
+        self.telemetry.create_missing_events()
         self.bus.relay()
         self.notifier.deliver_pending()
 
@@ -203,6 +208,7 @@ def bootstrap(
         notifier,
         CitizenService(uow, clock),
         IntakeBatcher(intake),
+        TelemetryService(uow, city, clock, intake),
         GroupCommit(partial(_store_raw, uow)),
         addresses,
         classifier,

@@ -30,6 +30,8 @@ rules_app = typer.Typer(help="Run a city's warning rules offline.", no_args_is_h
 app.add_typer(model_app, name="model")
 app.add_typer(eval_app, name="eval")
 app.add_typer(rules_app, name="rules")
+telemetry_app = typer.Typer(help="Load sensor readings.", no_args_is_help=True)
+app.add_typer(telemetry_app, name="telemetry")
 
 console = Console(stderr=True)
 
@@ -322,6 +324,32 @@ def rules_run(
         typer.echo(json.dumps(change, ensure_ascii=False))
     if rejected:
         console.print(f"{len(rejected)} reading(s) rejected; first: {rejected[0]}")
+
+
+@telemetry_app.command("import")
+def telemetry_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns sensor, ts, value.")],
+    city: CityOpt = None,
+    database_url: DbOpt = None,
+    chunk: Annotated[int, typer.Option(help="Readings per batch.")] = 50_000,
+) -> None:
+    """Backfill history: readings go through the rules; warnings and events are stored."""
+    from rich.progress import Progress
+
+    from cityloop.bootstrap import bootstrap
+    from cityloop.services.telemetry_import import import_csv
+
+    container = bootstrap(_settings(city, database_url))
+    with Progress(console=console) as progress:
+        task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
+        totals = import_csv(
+            container.telemetry,
+            file,
+            chunk=chunk,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    container.close()
+    typer.echo(json.dumps(totals))
 
 
 if __name__ == "__main__":

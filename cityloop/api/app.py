@@ -12,7 +12,7 @@ from cityloop.api import problems
 from cityloop.api.background import BackgroundWorker
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
-from cityloop.api.routes import auth, citizen, events, intake, loop, reference
+from cityloop.api.routes import auth, citizen, events, intake, loop, perception, reference
 from cityloop.bootstrap import Container
 
 API_PREFIX = "/api/v1"
@@ -47,7 +47,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for module in (auth, reference, events, intake, loop, citizen):
+    for module in (auth, reference, events, intake, loop, citizen, perception):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
 

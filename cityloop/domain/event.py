@@ -64,6 +64,7 @@ _EVENT_NAMES: dict[str, str] = {
     Action.LINK_REPORT: "EventReportLinked",
     Action.SPLIT: "EventReportSplit",
     Action.RATE: "EventRated",
+    Action.REGRADE: "EventRegraded",
     "lead_resolve": "EventLeadResolved",
     "absorb": "EventDuplicateAbsorbed",
     "attach": "EventAttachmentAdded",
@@ -433,6 +434,19 @@ class Event:
         payload: Payload = {"report_id": report_id, "score": score, "comment": comment}
         actor = Actor(id=f"reporter:{report_id}", role="citizen")
         self._record(Action.RATE, self.state, self.state, at, actor, comment, payload)
+
+    def regrade(self, *, at: datetime, actor: Actor, severity: Severity, reason: str) -> None:
+        """Change the severity (e.g. its warning was upgraded); deadlines already set stay."""
+        self._check(Action.REGRADE)
+        if severity is self.severity:
+            return
+        payload: Payload = {"from": self.severity.value, "to": severity.value}
+        self.severity = severity
+        self._record(Action.REGRADE, self.state, self.state, at, actor, reason, payload)
+
+    def link_warning(self, warning_id: str) -> None:
+        if warning_id not in self.warning_ids:
+            self.warning_ids = (*self.warning_ids, warning_id)
 
     # ---- supervision (督办) ---------------------------------------------------------------
 

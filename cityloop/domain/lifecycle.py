@@ -55,6 +55,7 @@ class Action(StrEnum):
     LINK_REPORT = "link_report"  # another report of the same problem joins the event
     SPLIT = "split"  # a wrongly merged report leaves the event
     RATE = "rate"  # the reporter rates the closed event
+    REGRADE = "regrade"  # the severity changes (a warning upgraded); the state is kept
 
 
 S, A = State, Action
@@ -99,6 +100,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(state, A.OVERDUE): state for state in _ON_THE_CLOCK},
     **{(state, A.LINK_REPORT): state for state in _NOT_ENDED},
     **{(state, A.SPLIT): state for state in _NOT_ENDED},
+    **{(state, A.REGRADE): state for state in _NOT_ENDED},
 }
 
 #: States in which a unit or a centre still has to act (what supervision watches).
@@ -107,7 +109,7 @@ WORKING_STATES = tuple(s.value for s in _WORKING)
 OPEN_STATES = tuple(s.value for s in State if s.is_open and s is not State.CLOSED)
 
 #: Actions only the system takes (supervision, intake); no role is offered them.
-SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE})
+SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE, A.REGRADE})
 
 
 def allowed_actions(state: State) -> tuple[Action, ...]:

@@ -18,6 +18,7 @@ class Channel(StrEnum):
     GRID = "grid"
     DEPARTMENT = "department"
     API = "api"
+    SENSOR = "sensor"
 
 
 @dataclass

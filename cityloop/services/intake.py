@@ -34,6 +34,7 @@ _SOURCE_OF = {
     Channel.GRID: Source.GRID,
     Channel.DEPARTMENT: Source.DEPARTMENT,
     Channel.API: Source.CITIZEN,
+    Channel.SENSOR: Source.SENSOR,
 }
 
 
@@ -58,6 +59,7 @@ class IncomingReport:
     auto_dispatch: bool = True
     token: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    warning_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ class IntakePipeline:
             ),
             triage_reasons=triage_reasons,
             attachments=incoming.attachments,
+            warning_ids=incoming.warning_ids,
         )
         uow.track(event)
         dispatched = False

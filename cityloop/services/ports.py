@@ -15,6 +15,7 @@ from cityloop.domain.event import DomainEvent, Event
 from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
+from cityloop.domain.warning import Warning
 
 
 class ConcurrencyError(Exception):
@@ -125,6 +126,23 @@ class NotificationRepository(Protocol):
     def for_event(self, event_id: str) -> list[Notification]: ...
 
 
+class WarningRepository(Protocol):
+    def add(self, w: Warning) -> None: ...
+    def get(self, warning_id: str) -> Warning | None: ...
+    def get_many(self, ids: Sequence[str]) -> dict[str, Warning]: ...
+    def save(self, w: Warning) -> None: ...
+    def list(
+        self,
+        *,
+        active: bool | None = True,
+        confirmation: str | None = None,
+        district: str | None = None,
+        street: str | None = None,
+        limit: int = 500,
+    ) -> builtins.list[Warning]: ...
+    def dismissal_counts(self) -> dict[str, tuple[int, int]]: ...
+
+
 class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def get(self, user_id: str) -> User | None: ...
@@ -202,9 +220,11 @@ class UnitOfWork(abc.ABC):
     api_keys: ApiKeyRepository
     uploads: UploadRepository
     notifications: NotificationRepository
+    warnings: WarningRepository
 
     def __enter__(self) -> UnitOfWork:
         self._seen: dict[str, Event] = {}
+        self._seen_warnings: dict[str, Warning] = {}
         return self
 
     def __exit__(
@@ -219,15 +239,23 @@ class UnitOfWork(abc.ABC):
         self._seen[event.id] = event
         return event
 
+    def track_warning(self, warning: Warning) -> Warning:
+        self._seen_warnings[warning.id] = warning
+        return warning
+
     def commit(self) -> list[DomainEvent]:
         """Save every tracked aggregate and its domain events atomically; return the events."""
         emitted: list[DomainEvent] = []
         for event in self._seen.values():
             emitted.extend(event.events)
+        for warning in self._seen_warnings.values():
+            emitted.extend(warning.events)
         self._write_outbox(emitted)
         self._commit()
         for event in self._seen.values():
             event.events.clear()
+        for warning in self._seen_warnings.values():
+            warning.events.clear()
         return emitted
 
     @abc.abstractmethod

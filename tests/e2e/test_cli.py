@@ -81,3 +81,51 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     current = runner.invoke(app, ["db", "current", "--database-url", url])
     assert f"current: {head_revision()}" in current.output
+
+
+def test_telemetry_import_backfills_through_the_rules(demo_city_dir: Path, tmp_path: Path) -> None:
+    import csv as csv_module
+    from datetime import UTC, datetime
+
+    with (demo_city_dir / "sensors.csv").open(encoding="utf-8") as f:
+        gas = next(r["id"] for r in csv_module.DictReader(f) if r["type"] == "gas_lel")
+    now = datetime.now(UTC).timestamp()
+    readings = tmp_path / "readings.csv"
+    readings.write_text(
+        f"sensor,ts,value\n{gas},{now - 300},1.0\n{gas},{now - 240},70.0\nNOPE,{now - 200},1.0\n"
+    )
+    url = f"sqlite:///{tmp_path / 'tele.db'}"
+    result = runner.invoke(
+        app,
+        ["telemetry", "import", str(readings), "--city", str(demo_city_dir), "--database-url", url],
+        env={
+            "CITYLOOP_SECRET_FILE": str(tmp_path / "s.key"),
+            "CITYLOOP_MODEL_DIR": str(tmp_path / "models"),
+        },
+    )
+    assert result.exit_code == 0, result.output
+    totals = json.loads(result.stdout.strip().splitlines()[-1])
+    assert totals["rows"] == 3
+    assert totals["accepted"] == 2
+    assert totals["rejected"] == 1
+    assert totals["events_created"] == 1
+
+
+def test_rules_run_prints_each_warning_change(demo_city_dir: Path, tmp_path: Path) -> None:
+    import csv as csv_module
+
+    with (demo_city_dir / "sensors.csv").open(encoding="utf-8") as f:
+        gas = next(r["id"] for r in csv_module.DictReader(f) if r["type"] == "gas_lel")
+    readings = tmp_path / "r.csv"
+    readings.write_text(
+        "sensor,ts,value\n"
+        f"{gas},2026-11-23T08:00:00Z,1\n{gas},2026-11-23T08:05:00Z,60\n"
+        f"{gas},2026-11-23T08:10:00Z,0\n"
+    )
+    result = runner.invoke(
+        app, ["rules", "run", "--city", str(demo_city_dir), "--readings", str(readings), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
+    assert [(x["kind"], x["level"]) for x in lines] == [("raised", "red"), ("cleared", "none")]
+    assert all(x["rule"] == "gas-lel" and x["subject"] == gas for x in lines)

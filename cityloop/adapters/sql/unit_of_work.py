@@ -24,6 +24,7 @@ from cityloop.adapters.sql.repository_intake import (
     SqlReportRepository,
     SqlUploadRepository,
 )
+from cityloop.adapters.sql.repository_warnings import SqlWarningRepository
 from cityloop.domain.event import DomainEvent
 from cityloop.services.ports import OutboxMessage, UnitOfWork
 
@@ -57,6 +58,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.api_keys = SqlApiKeyRepository(db)
         self.uploads = SqlUploadRepository(db)
         self.notifications = SqlNotificationRepository(db)
+        self.warnings = SqlWarningRepository(db)
         return self
 
     def __exit__(
