@@ -96,7 +96,7 @@ def serve(
                 f"  password: {user.password}"
             )
     uvicorn.run(
-        create_app(container),
+        create_app(container, background=settings.background),
         host=bind_host,
         port=bind_port,
         log_level="info",

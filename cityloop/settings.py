@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     supervision_interval_s: float = Field(
         15.0, gt=0, description="How often deadlines are checked (reminders, escalation)."
     )
+    background: bool = Field(
+        True,
+        description="Run the outbox relay, deadline checks and deliveries inside the server.",
+    )
     bench_endpoints: bool = Field(
         False, description="Serve the baseline endpoints `cityloop bench` compares against."
     )

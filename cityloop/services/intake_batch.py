@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Generic, TypeVar
@@ -27,9 +28,15 @@ Out = TypeVar("Out")
 class GroupCommit(Generic[In, Out]):
     """Queue items from many threads; one writer stores what is queued in one go."""
 
-    def __init__(self, store: Callable[[list[In]], list[Out]], max_batch: int = 256) -> None:
+    def __init__(
+        self,
+        store: Callable[[list[In]], list[Out]],
+        max_batch: int = 256,
+        linger_s: float = 0.0,
+    ) -> None:
         self.store = store
         self.max_batch = max_batch
+        self.linger_s = linger_s
         self._queue: queue.Queue[tuple[In, Future[Out]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -62,6 +69,8 @@ class GroupCommit(Generic[In, Out]):
             if item is None:
                 return
             batch: list[tuple[In, Future[Out]]] = [item]
+            if self.linger_s and self._queue.empty():
+                time.sleep(self.linger_s)  # let a burst gather: one commit for all of it
             while len(batch) < self.max_batch:
                 try:
                     more = self._queue.get_nowait()
