@@ -33,6 +33,7 @@ from cityloop.services.ports import UnitOfWork
 from cityloop.services.supervision import Supervisor
 from cityloop.services.telemetry import TelemetryService
 from cityloop.services.uploads import UploadService
+from cityloop.services.vitals import VitalSigns
 from cityloop.settings import Settings
 
 
@@ -55,6 +56,7 @@ class Container:
     citizen: CitizenService
     batcher: IntakeBatcher
     telemetry: TelemetryService
+    vitals: VitalSigns
     raw_reports: GroupCommit[Report, Report]
     addresses: AddressLocator | None = None
     classifier: TextClassifier | None = None
@@ -77,6 +79,8 @@ class Container:
     def warm_up(self) -> None:
         """Load what the first requests would otherwise wait for: locator, model, addresses."""
         _ = self.city.locator
+        if self.telemetry.available:
+            _ = self.telemetry.engine
         if self.classifier is not None:
             self.classifier.predict("warm up")
         if self.addresses is not None:
@@ -89,6 +93,7 @@ class Container:
         self.supervisor.run_once()
         self.telemetry.tick()
         self.telemetry.create_missing_events()
+        self.vitals.sample()
         self.bus.relay()
         self.notifier.deliver_pending()
 
@@ -193,6 +198,7 @@ def bootstrap(
         for key in demo.demo_keys if demo else ():
             api_keys.ensure(key.name, key.key)
     uploads = UploadService(uow, clock, settings.upload_dir)
+    vitals = VitalSigns(city, engine, clock)
     return Container(
         settings,
         city,
@@ -208,7 +214,8 @@ def bootstrap(
         notifier,
         CitizenService(uow, clock),
         IntakeBatcher(intake),
-        TelemetryService(uow, city, clock, intake),
+        TelemetryService(uow, city, clock, intake, vitals=vitals),
+        vitals,
         GroupCommit(partial(_store_raw, uow)),
         addresses,
         classifier,

@@ -37,6 +37,8 @@ class IngestResult:
     accepted: int
     rejections: list[Rejection]
     changes: list[WarningChange]
+    mask: NDArray[np.bool_] | None = None
+    """Which records of the batch were accepted."""
 
 
 def _round_bounds(sensor: NDArray[np.int32], ts: NDArray[np.float64]) -> list[NDArray[np.intp]]:
@@ -132,7 +134,7 @@ class Engine:
         now = self.clock() if self.clock is not None else self.latest
         if not np.isnan(now):
             changes.extend(self._changes(self._tick(now)))
-        return IngestResult(int(accepted.sum()), rejections, changes)
+        return IngestResult(int(accepted.sum()), rejections, changes, accepted)
 
     def process(self, batch: ReadingBatch) -> list[WarningChange]:
         """The warning changes caused by a batch (invalid records are skipped)."""

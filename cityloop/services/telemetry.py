@@ -28,6 +28,7 @@ from cityloop.engine.engine import Engine
 from cityloop.engine.warnings import WarningChange
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake import IncomingReport, IntakePipeline
+from cityloop.services.vitals import VitalSigns
 
 SENSOR = Actor(id="perception", role="system", unit=None)
 CONFIRMERS = {
@@ -59,12 +60,14 @@ class TelemetryService:
         clock: Clock,
         intake: IntakePipeline,
         engine: Engine | None = None,
+        vitals: VitalSigns | None = None,
     ) -> None:
         self.uow = uow
         self.city = city
         self.clock = clock
         self.intake = intake
         self._engine = engine
+        self.vitals = vitals
         self._lock = threading.Lock()
         self._rules: dict[str, Any] = {}
 
@@ -73,9 +76,12 @@ class TelemetryService:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = Engine.from_city(
+                    engine = Engine.from_city(
                         self.city.root, clock=lambda: self.clock.now().timestamp()
                     )
+                    if self.vitals is not None:
+                        self.vitals.attach(engine.sensors)
+                    self._engine = engine
         return self._engine
 
     @property
@@ -95,6 +101,8 @@ class TelemetryService:
             except DecodeError as exc:
                 raise InvalidCommand(str(exc)) from exc
             result = engine.ingest(batch)
+            if self.vitals is not None and result.mask is not None:
+                self.vitals.update(batch, result.mask)
         created = self.apply(result.changes)
         return IngestSummary(result.accepted, list(result.rejections), len(result.changes), created)
 

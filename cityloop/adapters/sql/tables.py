@@ -292,3 +292,14 @@ engine_checkpoints = Table(
     Column("data", LargeBinary, nullable=False),
     Column("saved_at", UTCDateTime(), nullable=False),
 )
+
+
+vital_signs = Table(
+    "vital_signs",
+    metadata,
+    Column("at", UTCDateTime(), primary_key=True),
+    Column("resolution", String(6), primary_key=True),
+    Column("jurisdiction", String(40), primary_key=True),
+    Column("values", JSON, nullable=False),
+    Index("ix_vital_signs_lookup", "jurisdiction", "resolution", "at"),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -165,3 +166,40 @@ def dismiss_warning(
 ) -> dict[str, Any]:
     """A person dismisses it as a false alarm (counted per rule)."""
     return _warning_out(container.telemetry.dismiss(principal, warning_id, body.reason), True)
+
+
+@router.get("/vital-signs")
+def vital_signs(
+    container: ContainerDep, principal: PrincipalDep, jurisdiction: str | None = None
+) -> dict[str, Any]:
+    """The vital signs of a city, district or street (default: your own territory), each with
+    how it is computed."""
+    code = jurisdiction or principal.jurisdiction
+    j = container.city.jurisdictions.get(code)
+    if j is None or not principal.covers(j.chain):
+        raise NotFound(f"no jurisdiction '{code}' in your territory")
+    if j.level.depth > Level.STREET.depth:
+        raise InvalidCommand("vital signs are kept for the city, districts and streets")
+    _ = container.telemetry.engine if container.telemetry.available else None
+    return container.vitals.current(code)
+
+
+@router.get("/vital-signs/history")
+def vital_signs_history(
+    container: ContainerDep,
+    principal: PrincipalDep,
+    jurisdiction: str | None = None,
+    resolution: Annotated[str, Query(pattern="^(minute|hour)$")] = "minute",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Samples of the vital signs: per minute (7 days, city and districts) or per hour (a year,
+    down to streets)."""
+    code = jurisdiction or principal.jurisdiction
+    j = container.city.jurisdictions.get(code)
+    if j is None or not principal.covers(j.chain):
+        raise NotFound(f"no jurisdiction '{code}' in your territory")
+    now = container.clock.now()
+    until = until or now
+    since = since or until - timedelta(hours=6 if resolution == "minute" else 24 * 7)
+    return container.vitals.history(code, resolution, since, until)
