@@ -308,6 +308,23 @@ def bench_telemetry_cmd(
     typer.echo(json.dumps(run_telemetry_bench(sensors=sensors, seconds=seconds)))
 
 
+@bench_app.command("e2e")
+def bench_e2e_cmd(
+    city: CityOpt = None,
+    trials: Annotated[int, typer.Option(help="Red readings to time.")] = 20,
+    rate: Annotated[int, typer.Option(help="Background readings per second.")] = 100_000,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+) -> None:
+    """From a red reading over HTTP to its dispatched event in the API, under a 100k/s stream.
+
+    Target: p99 ≤ 1,000 ms.
+    """
+    from cityloop.bench.e2e import run_e2e_bench
+
+    result = run_e2e_bench(_settings(city, None).city, trials=trials, rate=rate)
+    typer.echo(json.dumps(result))
+
+
 @rules_app.command("run")
 def rules_run(
     readings: Annotated[
