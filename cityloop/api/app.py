@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request, Response
 from cityloop import __version__
 from cityloop.api import problems
 from cityloop.api.background import BackgroundWorker
+from cityloop.api.limits import BodyLimit
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
 from cityloop.api.routes import auth, citizen, events, intake, loop, perception, reference
@@ -46,6 +47,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
         redoc_url=None,
     )
     app.state.container = container
+    app.add_middleware(BodyLimit)
     problems.install(app)
     for module in (auth, reference, events, intake, loop, citizen, perception):
         app.include_router(module.router, prefix=API_PREFIX)

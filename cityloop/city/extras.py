@@ -35,6 +35,9 @@ def extra_checks() -> list[ExtraCheck]:
     from cityloop.engine.check import check_sensors
 
     checks.append(check_sensors)
+    from cityloop.engine.check_discharges import check_discharges
+
+    checks.append(check_discharges)
     from cityloop.dispatch.classify.check import check_corpus
 
     checks.append(check_corpus)
@@ -53,6 +56,9 @@ def extra_writers() -> list[tuple[str, ExtraWriter]]:
     from cityloop.engine.generate import write_sensors
 
     writers.append(("sensors", write_sensors))
+    from cityloop.engine.generate_discharges import write_discharges
+
+    writers.append(("discharges", write_discharges))
     from cityloop.engine.library import write_rules
 
     writers.append(("rules", write_rules))
@@ -74,6 +80,9 @@ def extra_schema_models() -> list[type[BaseModel]]:
     from cityloop.engine.schema_models import ENGINE_SCHEMA_MODELS
 
     models += ENGINE_SCHEMA_MODELS
+    from cityloop.engine.discharges import DischargeRow
+
+    models.append(DischargeRow)
     from cityloop.dispatch.classify.corpus import CorpusRow
 
     models.append(CorpusRow)

@@ -83,7 +83,14 @@ class NotificationPolicy:
                     uow.notifications.add(n)
                     for url in self.webhooks:
                         uow.notifications.add(
-                            replace(n, channel="webhook", recipient_kind="webhook", recipient=url)
+                            replace(
+                                n,
+                                channel="webhook",
+                                recipient_kind="webhook",
+                                recipient=url,
+                                status="pending",
+                                sent_at=None,
+                            )
                         )
             uow.commit()
 

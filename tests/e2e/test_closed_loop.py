@@ -308,3 +308,47 @@ def test_ratings_outside_one_to_five_are_refused(api: Api, bad: dict[str, object
 
 def test_timedelta_helper_is_consistent() -> None:
     assert timedelta(minutes=30) * 0.75 == timedelta(minutes=22, seconds=30)
+
+
+def test_oversized_bodies_are_refused_with_413(api: Api) -> None:
+    big = b"x" * (3 * 1024 * 1024)
+    r = api.client.post(
+        "/api/v1/events",
+        content=big,
+        headers={**api.as_("city_op"), "content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert r.json()["type"] == "/problems/too-large"
+
+
+def test_notifications_reach_a_webhook(api: Api) -> None:
+    import http.server
+    import threading
+
+    received: list[bytes] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(self.rfile.read(int(self.headers["content-length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    policy = api.container.bus.batch_subscribers[0]
+    old = list(policy.webhooks)  # type: ignore[attr-defined]
+    policy.webhooks[:] = [url]  # type: ignore[attr-defined]
+    try:
+        eid = dispatched_event(api, "YZ03", "UM09", "路灯 webhook test")
+        api.container.tick()
+    finally:
+        policy.webhooks[:] = old  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
+    bodies = [json.loads(b) for b in received]
+    assert any(b["event_id"] == eid and b["kind"] == "dispatched" for b in bodies)
