@@ -13,7 +13,7 @@ from cityloop.api.background import BackgroundWorker
 from cityloop.api.limits import BodyLimit
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
-from cityloop.api.routes import auth, citizen, events, intake, loop, perception, reference
+from cityloop.api.routes import auth, cap, citizen, events, intake, loop, perception, reference
 from cityloop.bootstrap import Container
 
 API_PREFIX = "/api/v1"
@@ -52,6 +52,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     for module in (auth, reference, events, intake, loop, citizen, perception):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
+    app.include_router(cap.router)
 
     @app.exception_handler(Open311Error)
     async def _open311(request: Request, exc: Open311Error) -> Response:

@@ -65,6 +65,7 @@ _EVENT_NAMES: dict[str, str] = {
     Action.SPLIT: "EventReportSplit",
     Action.RATE: "EventRated",
     Action.REGRADE: "EventRegraded",
+    Action.TRACE: "EventSourcesTraced",
     "lead_resolve": "EventLeadResolved",
     "absorb": "EventDuplicateAbsorbed",
     "attach": "EventAttachmentAdded",
@@ -443,6 +444,15 @@ class Event:
         payload: Payload = {"from": self.severity.value, "to": severity.value}
         self.severity = severity
         self._record(Action.REGRADE, self.state, self.state, at, actor, reason, payload)
+
+    def record_trace(
+        self, *, at: datetime, actor: Actor, candidates: list[Payload], reasons: list[str]
+    ) -> None:
+        """Attach the candidate sources found upstream, and how they were found."""
+        self._check(Action.TRACE)
+        note = f"{len(candidates)} candidate source(s) upstream"
+        payload: Payload = {"candidates": candidates, "reasons": reasons}
+        self._record(Action.TRACE, self.state, self.state, at, actor, note, payload)
 
     def link_warning(self, warning_id: str) -> None:
         if warning_id not in self.warning_ids:

@@ -56,6 +56,7 @@ class Action(StrEnum):
     SPLIT = "split"  # a wrongly merged report leaves the event
     RATE = "rate"  # the reporter rates the closed event
     REGRADE = "regrade"  # the severity changes (a warning upgraded); the state is kept
+    TRACE = "trace"  # candidate sources found upstream (water pollution); the state is kept
 
 
 S, A = State, Action
@@ -101,6 +102,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(state, A.LINK_REPORT): state for state in _NOT_ENDED},
     **{(state, A.SPLIT): state for state in _NOT_ENDED},
     **{(state, A.REGRADE): state for state in _NOT_ENDED},
+    **{(state, A.TRACE): state for state in _NOT_ENDED},
 }
 
 #: States in which a unit or a centre still has to act (what supervision watches).
@@ -109,7 +111,7 @@ WORKING_STATES = tuple(s.value for s in _WORKING)
 OPEN_STATES = tuple(s.value for s in State if s.is_open and s is not State.CLOSED)
 
 #: Actions only the system takes (supervision, intake); no role is offered them.
-SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE, A.REGRADE})
+SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE, A.REGRADE, A.TRACE})
 
 
 def allowed_actions(state: State) -> tuple[Action, ...]:

@@ -60,6 +60,7 @@ class IncomingReport:
     token: str | None = None
     attachments: tuple[Attachment, ...] = ()
     warning_ids: tuple[str, ...] = ()
+    lead_unit: str | None = None  # route to this unit instead of the responsibility list's lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,4 +345,12 @@ class IntakePipeline:
             board=etype.board.value,
             reasons=(*why, *located.reasons),
         )
-        plan_dispatch(self.city, event).apply(event, at=now, actor=INTAKE)
+        if incoming.lead_unit is None:
+            plan_dispatch(self.city, event).apply(event, at=now, actor=INTAKE)
+            return
+        usual = plan_dispatch(self.city, event)
+        co = tuple(u for u in (usual.lead, *usual.co) if u != incoming.lead_unit)
+        by = f"{incoming.submitted_by or 'intake'} (the unit that owns the source)"
+        plan_dispatch(self.city, event, lead=incoming.lead_unit, co=co, by=by).apply(
+            event, at=now, actor=INTAKE
+        )

@@ -24,10 +24,19 @@ from cityloop.domain.lifecycle import State
 from cityloop.domain.report import Channel
 from cityloop.domain.warning import Confirmation, Warning
 from cityloop.engine.decode import DecodeError, decode
+from cityloop.engine.discharges import load_discharges
 from cityloop.engine.engine import Engine
+from cityloop.engine.river_network import RiverNetwork, RiverPoints
+from cityloop.engine.tracing import (
+    PlacedDischarges,
+    place_discharges,
+    place_stations,
+    trace_sources,
+)
 from cityloop.engine.warnings import WarningChange
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake import IncomingReport, IntakePipeline
+from cityloop.services.ports import UnitOfWork
 from cityloop.services.vitals import VitalSigns
 
 SENSOR = Actor(id="perception", role="system", unit=None)
@@ -38,6 +47,13 @@ CONFIRMERS = {
     Role.ADMIN,
     Role.LEADER,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Tracer:
+    network: RiverNetwork
+    stations: RiverPoints
+    discharges: PlacedDischarges
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +84,7 @@ class TelemetryService:
         self.intake = intake
         self._engine = engine
         self.vitals = vitals
+        self._tracer: Tracer | None = None
         self._lock = threading.Lock()
         self._rules: dict[str, Any] = {}
 
@@ -207,8 +224,60 @@ class TelemetryService:
                 w = fresh[warning.id]
                 w.link_event(outcome.event.id, now)
                 uow.warnings.save(w)
+                self._trace(uow, w, outcome.event.id)
             uow.commit()
         return sum(not isinstance(o, InvalidCommand) for o in outcomes)
+
+    def _trace(self, uow: UnitOfWork, w: Warning, event_id: str) -> None:
+        """A water-quality station warns: find the discharge points upstream (source tracing)."""
+        tracer = self.tracer
+        if tracer is None or w.subject not in tracer.stations.index:
+            return
+        active = {x.subject for x in uow.warnings.list(active=True, limit=5000)}
+        sensors = self.engine.sensors
+        now = self.clock.now().timestamp()
+
+        def normal(station: str) -> bool:
+            i = sensors.index.get(station)
+            if i is None or station in active:
+                return False
+            last = float(self.engine.last_ts[i])
+            return last == last and last >= now - 3 * float(sensors.interval[i])
+
+        result = trace_sources(
+            tracer.network, tracer.stations, tracer.discharges, w.subject, normal
+        )
+        event = uow.events.get(event_id)
+        if event is None:
+            return
+        candidates = [
+            {
+                "id": c.id,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "kind": c.kind,
+                "permit": c.permit,
+                "segment": c.segment,
+                "distance_m": round(c.distance_m),
+            }
+            for c in result.candidates
+        ]
+        uow.track(event).record_trace(
+            at=self.clock.now(), actor=SENSOR, candidates=candidates, reasons=list(result.reasons)
+        )
+        uow.events.save(event)
+
+    @property
+    def tracer(self) -> Tracer | None:
+        """The river network with its stations and discharge points, if the city has them."""
+        if self._tracer is None and (self.city.root / "discharges.csv").is_file():
+            network = RiverNetwork.from_city(self.city)
+            self._tracer = Tracer(
+                network,
+                place_stations(network, self.engine.sensors),
+                place_discharges(network, load_discharges(self.city.root)),
+            )
+        return self._tracer
 
     def _report(self, w: Warning) -> IncomingReport:
         rule = w.rule_id
@@ -221,7 +290,11 @@ class TelemetryService:
             f"数值 {value}，阈值 {limit}） / {w.level} warning from rule {rule} on {w.subject}: "
             f"value {value}, threshold {limit}"
         )
+        owner = None
+        if w.event_type == "DV01" and w.subject in self.engine.sensors.index:
+            owner = self.engine.sensors.departments[self.engine.sensors.index[w.subject]]
         return IncomingReport(
+            lead_unit=owner if owner in self.city.departments else None,
             channel=Channel.SENSOR,
             text=text,
             title=f"{name} {w.level}级预警 {w.subject}",

@@ -197,3 +197,28 @@ def test_dismissed_predictions_count_as_false_alarms_per_rule(api: Api, now: flo
     rates = {x["rule"]: x for x in api.get("/api/v1/warnings/false-alarms", "city_op").json()}
     assert rates["flood-forecast"]["dismissed"] >= 1
     assert 0 < rates["flood-forecast"]["false_alarm_rate"] <= 1
+
+
+def test_a_silent_sensor_raises_one_dv01_event_to_its_owner_department(
+    api: Api, now: float
+) -> None:
+    sensor = sensors_of(api, "hydrant_pressure")[3]
+    send(api, [(sensor, now - 30, 0.35)])
+    clock = api.container.clock
+    before = clock.now()
+    try:
+        clock.advance(hours=2)  # type: ignore[attr-defined]
+        api.container.telemetry.tick()
+        api.container.telemetry.tick()
+    finally:
+        clock.current = before  # type: ignore[attr-defined]
+    found = [
+        w
+        for w in api.get("/api/v1/warnings", "admin").json()
+        if w["subject"] == sensor and w["event_type"] == "DV01"
+    ]
+    assert len(found) == 1
+    event = api.get(f"/api/v1/events/{found[0]['event_id']}", "admin").json()
+    assert event["type_code"] == "DV01"
+    assert event["lead_unit"] == "FIRE"
+    assert "DATA" in event["co_units"]
