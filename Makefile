@@ -7,7 +7,7 @@ CITY ?= var/demo-city
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck unit install clean
+.PHONY: demo test lint typecheck unit e2e-postgres install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests
 
-test: lint typecheck unit
+# The HTTP end-to-end suite once more, on PostgreSQL (skipped with a notice when it is absent).
+e2e-postgres: $(STAMP)
+	CITYLOOP_TEST_E2E_DB=postgres $(BIN)/pytest tests/e2e -q --deselect tests/e2e/test_serve.py
+
+test: lint typecheck unit e2e-postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

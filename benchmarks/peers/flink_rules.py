@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -34,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repo root, for `cityloop`
 
 from cityloop.bench.telemetry import SAFE, STRESSED, STRESSED_SHARE, T0, synthetic_sensors
 from cityloop.engine.library import library_documents
@@ -71,7 +74,7 @@ def iaqi_pm25(c: float) -> float:
             k += 1
         lo, hi = PM25_BP[k - 1], PM25_BP[k]
         x = IAQI_BP[k - 1] + (IAQI_BP[k] - IAQI_BP[k - 1]) * (c - lo) / (hi - lo)
-    return float(np.ceil(x - 1e-9))
+    return float(math.ceil(x - 1e-9))
 
 
 # --- the workload (identical to run_telemetry_bench) ------------------------------------------
@@ -248,7 +251,8 @@ def run_flink(
                     r = rules[k]
                     n = len(r["levels"])
                     if r["rolling"]:
-                        st.append([0, [0] * n, [None] * r["ring"], [0.0] * r["ring"], [0] * r["ring"]])
+                        ring = r["ring"]
+                        st.append([0, [0] * n, [None] * ring, [0.0] * ring, [0] * ring])
                     else:
                         st.append([0, [0] * n])
             if ts <= st[0]:
@@ -301,6 +305,13 @@ def run_flink(
                     yield (0, k, i, new, ts)
             self.state.update(st)
 
+    if mode == "thread":
+        # The Python functions run in an interpreter embedded in the JVM (pemja); it must find
+        # this venv's packages (pyflink, pemja, orjson).
+        import site
+
+        paths = [*site.getsitepackages(), os.environ.get("PYTHONPATH", "")]
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     config = Configuration()
     config.set_string("python.executable", sys.executable)
     config.set_string("python.client.executable", sys.executable)
@@ -359,8 +370,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print only the JSON result line")
-    parser.add_argument("--mode", choices=("process", "thread"), default="process",
-                        help="PyFlink Python execution mode (default: process)")  # fmt: skip
+    parser.add_argument("--mode", choices=("thread", "process"), default="thread",
+                        help="PyFlink Python execution mode (default: thread)")  # fmt: skip
     parser.add_argument("--state-cache", type=int, default=None,
                         help="python.state.cache-size (default: sensors + 1000)")  # fmt: skip
     args = parser.parse_args()
@@ -414,5 +425,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cityloop.bootstrap import Container, bootstrap
 from cityloop.city import City
 from cityloop.domain.clock import FixedClock
 from cityloop.settings import Settings
+from tests.services import fresh_postgres_database
 
 PASSWORD = "cityloop-demo"
 
@@ -48,9 +50,11 @@ class Api:
         return (p.x, p.y)
 
 
-def make_container(city: City, db: Path, clock: FixedClock, models: Path) -> Container:
+def make_container(
+    city: City, db: Path, clock: FixedClock, models: Path, url: str | None = None
+) -> Container:
     settings = Settings(
-        database_url=f"sqlite:///{db}",
+        database_url=url or f"sqlite:///{db}",
         city=city.root,
         secret_key="test-secret-key-for-signing-tokens-0123456789",
         model_dir=models,
@@ -72,6 +76,13 @@ def api(
     model_dir: Path,
 ) -> Iterator[Api]:
     db = tmp_path_factory.mktemp("db") / "c.db"
+    if os.environ.get("CITYLOOP_TEST_E2E_DB") == "postgres":
+        with fresh_postgres_database() as url:
+            container = make_container(demo_city, db, module_clock, model_dir, url)
+            with TestClient(create_app(container, background=False)) as client:
+                yield Api(client, container)
+            container.close()
+        return
     container = make_container(demo_city, db, module_clock, model_dir)
     with TestClient(create_app(container, background=False)) as client:
         yield Api(client, container)

@@ -130,7 +130,7 @@ outbox = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("aggregate_id", String(36), nullable=False),
+    Column("aggregate_id", String(200), nullable=False),
     Column("name", String(60), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
     Column("payload", JSON, nullable=False),
