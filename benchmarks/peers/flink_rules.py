@@ -17,7 +17,10 @@ hysteresis, windows, buckets); see docs/performance-peers.md for what is and is 
 
     PYTHONPATH=/work/main /work/peers-venv/bin/python benchmarks/peers/flink_rules.py --json
 
-Needs `apache-flink` (the `peers` extra) and a Java 11/17 runtime; run it from a separate venv.
+Needs `apache-flink` (the `peers` extra) and a Java runtime (tested with OpenJDK 17); run it from
+a separate venv. Python functions run in PyFlink's `thread` mode by default (`--mode process` for
+the separate-worker mode, far slower with keyed state). The JSON goes to stdout; details (per-rule
+changes, latency from decode start, job wall time) go to stderr as one more JSON line.
 """
 
 from __future__ import annotations
