@@ -222,3 +222,20 @@ def test_a_silent_sensor_raises_one_dv01_event_to_its_owner_department(
     assert event["type_code"] == "DV01"
     assert event["lead_unit"] == "FIRE"
     assert "DATA" in event["co_units"]
+
+
+def test_arrow_ipc_is_accepted_too(api: Api, now: float) -> None:
+    import pyarrow as pa
+
+    sensor = sensors_of(api, "gas_lel")[11]
+    table = pa.table({"sensor": [sensor, "NOPE"], "ts": [now - 20, now - 20], "value": [1.0, 1.0]})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    r = api.client.post(
+        "/api/v1/telemetry",
+        content=sink.getvalue().to_pybytes(),
+        headers={**api.as_("admin"), "content-type": "application/vnd.apache.arrow.stream"},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["accepted"], r.json()["rejected"]) == (1, 1)
