@@ -198,7 +198,13 @@ def bootstrap(
         for key in demo.demo_keys if demo else ():
             api_keys.ensure(key.name, key.key)
     uploads = UploadService(uow, clock, settings.upload_dir)
-    vitals = VitalSigns(city, engine, clock)
+    vitals = VitalSigns(
+        city,
+        engine,
+        clock,
+        timedelta(days=settings.vitals_minute_days),
+        timedelta(days=settings.vitals_hour_days),
+    )
     return Container(
         settings,
         city,

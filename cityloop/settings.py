@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     supervision_interval_s: float = Field(
         15.0, gt=0, description="How often deadlines are checked (reminders, escalation)."
     )
+    vitals_minute_days: float = Field(
+        7.0, gt=0, description="How long per-minute vital-sign samples are kept, in days."
+    )
+    vitals_hour_days: float = Field(
+        365.0, gt=0, description="How long per-hour vital-sign samples are kept, in days."
+    )
     background: bool = Field(
         True,
         description="Run the outbox relay, deadline checks and deliveries inside the server.",

@@ -43,10 +43,19 @@ HOUR_RETENTION = timedelta(days=365)
 
 
 class VitalSigns:
-    def __init__(self, city: City, engine: SqlEngine, clock: Clock) -> None:
+    def __init__(
+        self,
+        city: City,
+        engine: SqlEngine,
+        clock: Clock,
+        minute_retention: timedelta = MINUTE_RETENTION,
+        hour_retention: timedelta = HOUR_RETENTION,
+    ) -> None:
         self.city = city
         self.db = engine
         self.clock = clock
+        self.minute_retention = minute_retention
+        self.hour_retention = hour_retention
         self._sensors: SensorVitals | None = None
         self._lock = threading.Lock()
         self._last_minute: int | None = None
@@ -93,6 +102,8 @@ class VitalSigns:
                     k = self._codes[j.level].index(code)
                     group = np.where(self._groups[j.level] == k, 0, -1)
                     values = self._sensors.indicators(group, 1, now.timestamp())[0]
+        if self._sensors is not None and j.level is Level.CITY:
+            values["online_rate_by_department"] = self._by_department(now.timestamp())
         values |= self._cases(j.level, code)
         return {
             "jurisdiction": code,
@@ -101,6 +112,15 @@ class VitalSigns:
             "values": values,
             "how": HOW,
         }
+
+    def _by_department(self, now: float) -> dict[str, float | None]:
+        assert self._sensors is not None
+        departments = sorted(set(self._sensors.sensors.departments))
+        pos = {d: k for k, d in enumerate(departments)}
+        group = np.array([pos[d] for d in self._sensors.sensors.departments], dtype=np.int64)
+        with self._lock:
+            rows = self._sensors.indicators(group, len(departments), now)
+        return {d: rows[k]["online_rate"] for k, d in enumerate(departments)}
 
     def _cases(self, level: Level, code: str) -> dict[str, Any]:
         w, e = t.warnings, t.events

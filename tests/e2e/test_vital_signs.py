@@ -43,6 +43,8 @@ def test_vital_signs_count_open_and_overdue_events(api: Api) -> None:
     city = api.get("/api/v1/vital-signs", "city_op").json()
     assert city["jurisdiction"] == "YZ"
     assert set(city["values"]["active_warnings"]) == {"blue", "yellow", "orange", "red"}
+    by_department = city["values"]["online_rate_by_department"]
+    assert {"GASCO", "ENV", "FIRE", "PSB"} <= set(by_department)
     assert city["values"]["open_events"] >= 0
 
 
