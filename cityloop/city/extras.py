@@ -41,6 +41,9 @@ def extra_checks() -> list[ExtraCheck]:
     from cityloop.dispatch.classify.check import check_corpus
 
     checks.append(check_corpus)
+    from cityloop.plans.check import check_plans
+
+    checks.append(check_plans)
     return checks
 
 
@@ -65,6 +68,9 @@ def extra_writers() -> list[tuple[str, ExtraWriter]]:
     from cityloop.city.generate.corpus import write_corpus
 
     writers.append(("corpus", write_corpus))
+    from cityloop.plans.demo import write_plans
+
+    writers.append(("plans", write_plans))
     return writers
 
 
@@ -86,4 +92,8 @@ def extra_schema_models() -> list[type[BaseModel]]:
     from cityloop.dispatch.classify.corpus import CorpusRow
 
     models.append(CorpusRow)
+    from cityloop.plans.resources import ResourceRow
+    from cityloop.plans.schema import PlanFile
+
+    models += [PlanFile, ResourceRow]
     return models

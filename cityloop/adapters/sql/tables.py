@@ -303,3 +303,28 @@ vital_signs = Table(
     Column("values", JSON, nullable=False),
     Index("ix_vital_signs_lookup", "jurisdiction", "resolution", "at"),
 )
+
+
+plan_activations = Table(
+    "plan_activations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("plan_id", String(60), nullable=False),
+    Column("level", String(3), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("jurisdiction", String(40), nullable=False),
+    Column("activated_by", String(100), nullable=False),
+    Column("activated_role", String(30), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("activated_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("terminated_at", UTCDateTime()),
+    Column("event_ids", JSON, nullable=False),
+    Column("warning_ids", JSON, nullable=False),
+    Column("message", JSON, nullable=False),
+    Column("tasks", JSON, nullable=False),
+    Column("timeline", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_plan_activations_status", "status", "activated_at"),
+    Index("ix_plan_activations_plan", "plan_id", "status"),
+)

@@ -1,0 +1,391 @@
+"""The PlanActivation aggregate: one emergency plan started at a response level.
+
+It holds the tasks the plan's level gives to each department (assigned → acknowledged → done;
+overdue once past its deadline and not done), every level change (upgrade, downgrade,
+termination) with who and why, a timeline and domain events. It never does I/O.
+
+Authority (who may activate a plan at a level, or move an activation to or from it):
+
+- level I or II: a city-level operator — ``city_operator``, ``admin`` or ``leader``;
+- level III: a district operator or above (``district_operator`` and the roles above);
+- level IV: a street operator or above (``street_operator`` and the roles above).
+
+A change of level needs the authority of the graver of the two levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from cityloop.domain.access import Forbidden, Principal, Role
+from cityloop.domain.errors import InvalidCommand
+from cityloop.domain.records import DomainEvent
+
+#: From the least to the gravest response level.
+GRADES = ("IV", "III", "II", "I")
+
+_CITY = frozenset({Role.CITY_OPERATOR, Role.ADMIN, Role.LEADER})
+_DISTRICT = _CITY | {Role.DISTRICT_OPERATOR}
+_STREET = _DISTRICT | {Role.STREET_OPERATOR}
+#: Response level → the roles that may activate it or move an activation to or from it.
+AUTHORITY: dict[str, frozenset[Role]] = {"I": _CITY, "II": _CITY, "III": _DISTRICT, "IV": _STREET}
+
+
+def graver(a: str, b: str) -> str:
+    return a if GRADES.index(a) >= GRADES.index(b) else b
+
+
+def check_grade(grade: str) -> str:
+    if grade not in GRADES:
+        raise InvalidCommand(f"unknown response level '{grade}' (IV, III, II or I)")
+    return grade
+
+
+def authorize_level(principal: Principal, grade: str) -> None:
+    """Raise Forbidden unless the principal's role has the authority the level requires."""
+    if principal.role not in AUTHORITY[check_grade(grade)]:
+        needed = {"I": "city", "II": "city", "III": "district", "IV": "street"}[grade]
+        raise Forbidden(
+            f"level {grade} needs a {needed}-level operator or above; "
+            f"role '{principal.role.value}' may not"
+        )
+
+
+class ActivationStatus(StrEnum):
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+
+
+class TaskStatus(StrEnum):
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+    CANCELLED = "cancelled"  # the level went down or the activation ended before it was done
+
+
+_OPEN = (TaskStatus.ASSIGNED, TaskStatus.ACKNOWLEDGED)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskTemplate:
+    """A task as a plan's level defines it."""
+
+    id: str
+    department: str
+    role: str  # lead | support
+    action_zh: str
+    action_en: str
+    deadline_minutes: int
+    resources: tuple[tuple[str, int], ...] = ()
+    checks: tuple[str, ...] = ()
+
+
+@dataclass
+class PlanTask:
+    """One department's task in an activation; its cause is the activation and its level."""
+
+    id: str
+    level: str
+    department: str
+    role: str
+    action_zh: str
+    action_en: str
+    assigned_at: datetime
+    due_at: datetime
+    resources: tuple[tuple[str, int], ...] = ()
+    checks: tuple[str, ...] = ()
+    status: TaskStatus = TaskStatus.ASSIGNED
+    acknowledged_at: datetime | None = None
+    done_at: datetime | None = None
+    overdue_at: datetime | None = None
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in _OPEN
+
+    def overdue(self, now: datetime) -> bool:
+        return self.is_open and now > self.due_at
+
+    def shown_status(self, now: datetime) -> str:
+        return "overdue" if self.overdue(now) else self.status.value
+
+
+@dataclass
+class PlanActivation:
+    id: str
+    plan_id: str
+    level: str
+    activated_at: datetime
+    activated_by: str
+    activated_role: str
+    reason: str
+    jurisdiction: str
+    event_ids: tuple[str, ...] = ()
+    warning_ids: tuple[str, ...] = ()
+    status: ActivationStatus = ActivationStatus.ACTIVE
+    updated_at: datetime | None = None
+    terminated_at: datetime | None = None
+    message: dict[str, str] = field(default_factory=dict)
+    tasks: list[PlanTask] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    version: int = 0
+    events: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    # ---- creation -----------------------------------------------------------------------
+
+    @classmethod
+    def activate(
+        cls,
+        *,
+        id: str,
+        plan_id: str,
+        level: str,
+        by: Principal,
+        reason: str,
+        at: datetime,
+        templates: list[TaskTemplate],
+        jurisdiction: str,
+        event_ids: tuple[str, ...] = (),
+        warning_ids: tuple[str, ...] = (),
+        message: dict[str, str] | None = None,
+    ) -> PlanActivation:
+        """Start a plan at a level (one click): every department of the level gets its task."""
+        authorize_level(by, level)
+        if not reason.strip():
+            raise InvalidCommand("activating a plan needs a reason")
+        if not templates:
+            raise InvalidCommand(f"level {level} of plan {plan_id} has no tasks")
+        act = cls(
+            id=id,
+            plan_id=plan_id,
+            level=level,
+            activated_at=at,
+            activated_by=by.user_id,
+            activated_role=by.role.value,
+            reason=reason,
+            jurisdiction=jurisdiction,
+            event_ids=event_ids,
+            warning_ids=warning_ids,
+            updated_at=at,
+            message=dict(message or {}),
+        )
+        act._note(
+            "activated",
+            at,
+            by,
+            reason,
+            level=level,
+            event_ids=list(event_ids),
+            warning_ids=list(warning_ids),
+        )
+        act._record(
+            "PlanActivated",
+            at,
+            {"plan": plan_id, "level": level, "by": by.user_id, "events": list(event_ids)},
+        )
+        act._assign(templates, level, at)
+        return act
+
+    # ---- level changes --------------------------------------------------------------------
+
+    def change_level(
+        self,
+        *,
+        level: str,
+        by: Principal,
+        reason: str,
+        at: datetime,
+        templates: list[TaskTemplate],
+    ) -> str:
+        """Upgrade or downgrade; returns "upgraded" or "downgraded"."""
+        self._ensure_active()
+        check_grade(level)
+        if level == self.level:
+            raise InvalidCommand(f"the activation is already at level {level}")
+        authorize_level(by, graver(level, self.level))
+        if not reason.strip():
+            raise InvalidCommand("changing the level needs a reason")
+        up = GRADES.index(level) > GRADES.index(self.level)
+        kind = "upgraded" if up else "downgraded"
+        previous, self.level = self.level, level
+        self._note(kind, at, by, reason, level=level, previous=previous)
+        self._record(
+            "PlanUpgraded" if up else "PlanDowngraded",
+            at,
+            {"plan": self.plan_id, "level": level, "previous": previous, "by": by.user_id},
+        )
+        keep = {t.id for t in templates}
+        if not up:
+            for task in self.tasks:
+                if task.is_open and task.id not in keep:
+                    self._cancel(task, at, f"level {previous} → {level}")
+        self._assign(templates, level, at)
+        return kind
+
+    def terminate(self, *, by: Principal, reason: str, at: datetime) -> None:
+        self._ensure_active()
+        authorize_level(by, self.level)
+        if not reason.strip():
+            raise InvalidCommand("terminating a plan needs a reason")
+        for task in self.tasks:
+            if task.is_open:
+                self._cancel(task, at, "terminated")
+        self.status = ActivationStatus.TERMINATED
+        self.terminated_at = at
+        self._note("terminated", at, by, reason, level=self.level)
+        self._record("PlanTerminated", at, {"plan": self.plan_id, "by": by.user_id})
+
+    # ---- tasks ----------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> PlanTask:
+        for t in self.tasks:
+            if t.id == task_id:
+                return t
+        raise InvalidCommand(f"no task '{task_id}' in this activation")
+
+    def acknowledge(self, task_id: str, *, by: Principal, note: str | None, at: datetime) -> None:
+        task = self._task_for(task_id, by)
+        if task.status is not TaskStatus.ASSIGNED:
+            raise InvalidCommand(f"task {task_id} is {task.status.value}, not assigned")
+        task.status = TaskStatus.ACKNOWLEDGED
+        task.acknowledged_at = at
+        self._feedback(task, "acknowledged", by, note, at)
+        self._record("PlanTaskAcknowledged", at, {"task": task_id, "unit": task.department})
+
+    def complete(self, task_id: str, *, by: Principal, feedback: str, at: datetime) -> None:
+        task = self._task_for(task_id, by)
+        if not task.is_open:
+            raise InvalidCommand(f"task {task_id} is {task.status.value}")
+        if not feedback.strip():
+            raise InvalidCommand("finishing a task needs feedback: what was done")
+        late = task.overdue(at)
+        task.status = TaskStatus.DONE
+        task.done_at = at
+        self._feedback(task, "done", by, feedback, at)
+        self._record("PlanTaskDone", at, {"task": task_id, "unit": task.department, "late": late})
+
+    def mark_overdue(self, now: datetime) -> list[PlanTask]:
+        """Flag (once) every open task past its deadline; each is escalated by an event."""
+        found = []
+        for task in self.tasks:
+            if task.overdue(now) and task.overdue_at is None:
+                task.overdue_at = now
+                found.append(task)
+                self.timeline.append(
+                    {
+                        "at": now.isoformat(),
+                        "kind": "task_overdue",
+                        "task": task.id,
+                        "unit": task.department,
+                        "by": "system",
+                    }
+                )
+                self._record(
+                    "PlanTaskOverdue",
+                    now,
+                    {"task": task.id, "unit": task.department, "due_at": task.due_at.isoformat()},
+                )
+        if found:
+            self.updated_at = now
+        return found
+
+    def progress(self, now: datetime) -> dict[str, Any]:
+        """The progress board: per department, tasks done, open, overdue; the overdue tasks."""
+        board: dict[str, dict[str, int]] = {}
+        for task in self.tasks:
+            if task.status is TaskStatus.CANCELLED:
+                continue
+            row = board.setdefault(
+                task.department, {"total": 0, "done": 0, "acknowledged": 0, "overdue": 0}
+            )
+            row["total"] += 1
+            row["done"] += task.status is TaskStatus.DONE
+            row["acknowledged"] += task.status is TaskStatus.ACKNOWLEDGED
+            row["overdue"] += task.overdue(now)
+        live = [t for t in self.tasks if t.status is not TaskStatus.CANCELLED]
+        return {
+            "departments": board,
+            "tasks": len(live),
+            "done": sum(t.status is TaskStatus.DONE for t in live),
+            "overdue": [t.id for t in live if t.overdue(now)],
+        }
+
+    # ---- internals ------------------------------------------------------------------------
+
+    def _ensure_active(self) -> None:
+        if self.status is not ActivationStatus.ACTIVE:
+            raise InvalidCommand("the activation has been terminated")
+
+    def _task_for(self, task_id: str, by: Principal) -> PlanTask:
+        self._ensure_active()
+        task = self.task(task_id)
+        if by.role is Role.ADMIN:
+            return task
+        if by.role is not Role.DEPARTMENT_HANDLER or by.department != task.department:
+            raise Forbidden(f"only a handler of {task.department} may act on task {task_id}")
+        return task
+
+    def _assign(self, templates: list[TaskTemplate], level: str, at: datetime) -> None:
+        existing = {t.id: t for t in self.tasks}
+        for tpl in templates:
+            due = at + timedelta(minutes=tpl.deadline_minutes)
+            task = existing.get(tpl.id)
+            if task is not None and task.status is not TaskStatus.CANCELLED:
+                continue  # already running from a lower level; keeps its deadline
+            if task is not None:
+                self.tasks.remove(task)
+            task = PlanTask(
+                id=tpl.id,
+                level=level,
+                department=tpl.department,
+                role=tpl.role,
+                action_zh=tpl.action_zh,
+                action_en=tpl.action_en,
+                assigned_at=at,
+                due_at=due,
+                resources=tpl.resources,
+                checks=tpl.checks,
+            )
+            self.tasks.append(task)
+            self._record(
+                "PlanTaskAssigned",
+                at,
+                {
+                    "task": task.id,
+                    "unit": task.department,
+                    "role": task.role,
+                    "due_at": due.isoformat(),
+                },
+            )
+
+    def _cancel(self, task: PlanTask, at: datetime, why: str) -> None:
+        task.status = TaskStatus.CANCELLED
+        task.feedback.append({"at": at.isoformat(), "kind": "cancelled", "note": why})
+
+    def _feedback(
+        self, task: PlanTask, kind: str, by: Principal, note: str | None, at: datetime
+    ) -> None:
+        entry = {"at": at.isoformat(), "kind": kind, "by": by.user_id, "note": note}
+        task.feedback.append(entry)
+        self.timeline.append({**entry, "task": task.id, "unit": task.department})
+        self.updated_at = at
+
+    def _note(self, kind: str, at: datetime, by: Principal, reason: str, **extra: Any) -> None:
+        self.timeline.append(
+            {
+                "at": at.isoformat(),
+                "kind": kind,
+                "by": by.user_id,
+                "role": by.role.value,
+                "reason": reason,
+                **extra,
+            }
+        )
+        self.updated_at = at
+
+    def _record(self, name: str, at: datetime, payload: dict[str, Any]) -> None:
+        self.events.append(DomainEvent(name, self.id, self.plan_id, at, payload))

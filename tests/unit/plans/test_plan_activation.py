@@ -1,0 +1,153 @@
+"""The PlanActivation aggregate: authority, task fan-out, deadlines, level changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cityloop.domain.access import Forbidden, Principal, Role
+from cityloop.domain.errors import InvalidCommand
+from cityloop.domain.plan_activation import ActivationStatus, PlanActivation, TaskTemplate
+from cityloop.domain.territory import Level
+
+T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+
+
+def who(role: Role, level: Level = Level.CITY, dept: str | None = None) -> Principal:
+    code = {Level.CITY: "YZ", Level.DISTRICT: "YZ01", Level.STREET: "YZ01S01"}[level]
+    return Principal(f"u-{role.value}", role.value, role, code, level, dept)
+
+
+CITY = who(Role.CITY_OPERATOR)
+DISTRICT = who(Role.DISTRICT_OPERATOR, Level.DISTRICT)
+STREET = who(Role.STREET_OPERATOR, Level.STREET)
+URBAN = who(Role.DEPARTMENT_HANDLER, Level.CITY, "URBAN")
+TPOL = who(Role.DEPARTMENT_HANDLER, Level.CITY, "TPOL")
+
+IV = [
+    TaskTemplate("drain", "URBAN", "lead", "排水", "Drain", 60),
+    TaskTemplate("sewer", "WATERCO", "support", "管网", "Sewers", 30),
+]
+III = [*IV, TaskTemplate("traffic", "TPOL", "support", "交通", "Traffic", 20)]
+II = [*III, TaskTemplate("rescue", "FIRE", "support", "救援", "Rescue", 15)]
+
+
+def activate(level: str = "IV", by: Principal = STREET, tpl: list[TaskTemplate] = IV):
+    return PlanActivation.activate(
+        id="a1",
+        plan_id="rainstorm-waterlogging",
+        level=level,
+        by=by,
+        reason="25 waterlogging points open in YZ01",
+        at=T0,
+        templates=tpl,
+        jurisdiction=by.jurisdiction,
+        event_ids=("e1", "e2"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("level", "allowed", "refused"),
+    [
+        ("IV", [STREET, DISTRICT, CITY], [URBAN]),
+        ("III", [DISTRICT, CITY], [STREET, URBAN]),
+        ("II", [CITY, who(Role.LEADER), who(Role.ADMIN)], [DISTRICT, STREET]),
+        ("I", [CITY], [DISTRICT, who(Role.AUDITOR)]),
+    ],
+)
+def test_activation_needs_the_authority_of_its_level(
+    level: str, allowed: list[Principal], refused: list[Principal]
+) -> None:
+    for p in allowed:
+        assert activate(level, p).level == level
+    for p in refused:
+        with pytest.raises(Forbidden):
+            activate(level, p)
+
+
+def test_activation_fans_out_one_task_per_department_with_deadlines() -> None:
+    act = activate("III", DISTRICT, III)
+    assert [(t.department, t.role) for t in act.tasks] == [
+        ("URBAN", "lead"),
+        ("WATERCO", "support"),
+        ("TPOL", "support"),
+    ]
+    assert act.task("traffic").due_at == T0 + timedelta(minutes=20)
+    names = [e.name for e in act.events]
+    assert names == ["PlanActivated"] + ["PlanTaskAssigned"] * 3
+    assert act.timeline[0]["kind"] == "activated"
+    assert act.timeline[0]["by"] == DISTRICT.user_id
+    assert act.progress(T0)["departments"]["TPOL"] == {
+        "total": 1,
+        "done": 0,
+        "acknowledged": 0,
+        "overdue": 0,
+    }
+
+
+def test_a_task_is_overdue_past_its_deadline_until_done() -> None:
+    act = activate()
+    assert act.task("sewer").shown_status(T0 + timedelta(minutes=30)) == "assigned"
+    late = T0 + timedelta(minutes=31)
+    assert act.task("sewer").shown_status(late) == "overdue"
+    assert [t.id for t in act.mark_overdue(late)] == ["sewer"]
+    assert act.mark_overdue(late) == []  # flagged once
+    assert act.events[-1].name == "PlanTaskOverdue"
+    assert act.progress(late)["overdue"] == ["sewer"]
+
+
+def test_only_the_tasks_department_acknowledges_and_finishes_it() -> None:
+    act = activate()
+    with pytest.raises(Forbidden):
+        act.acknowledge("drain", by=TPOL, note=None, at=T0)
+    with pytest.raises(Forbidden):
+        act.acknowledge("drain", by=CITY, note=None, at=T0)
+    act.acknowledge("drain", by=URBAN, note="2 pump trucks on the way", at=T0)
+    with pytest.raises(InvalidCommand):
+        act.complete("drain", by=URBAN, feedback=" ", at=T0)
+    act.complete("drain", by=URBAN, feedback="drained", at=T0 + timedelta(minutes=40))
+    assert act.task("drain").status.value == "done"
+    assert act.progress(T0)["departments"]["URBAN"]["done"] == 1
+    assert [f["kind"] for f in act.task("drain").feedback] == ["acknowledged", "done"]
+
+
+def test_upgrade_adds_the_new_levels_tasks_and_downgrade_cancels_them() -> None:
+    act = activate("III", DISTRICT, III)
+    with pytest.raises(Forbidden):
+        act.change_level(level="II", by=DISTRICT, reason="worse", at=T0, templates=II)
+    assert act.change_level(level="II", by=CITY, reason="worse", at=T0, templates=II) == "upgraded"
+    assert act.level == "II"
+    assert {t.id for t in act.tasks} == {"drain", "sewer", "traffic", "rescue"}
+    later = T0 + timedelta(hours=1)
+    kind = act.change_level(level="III", by=CITY, reason="rain eased", at=later, templates=III)
+    assert kind == "downgraded"
+    assert act.task("rescue").status.value == "cancelled"
+    assert act.task("traffic").status.value == "assigned"
+    kinds = [(e["kind"], e.get("reason")) for e in act.timeline]
+    assert ("upgraded", "worse") in kinds
+    assert ("downgraded", "rain eased") in kinds
+    assert "PlanDowngraded" in [e.name for e in act.events]
+
+
+def test_a_change_needs_a_reason_and_a_different_level() -> None:
+    act = activate()
+    with pytest.raises(InvalidCommand):
+        act.change_level(level="III", by=CITY, reason="", at=T0, templates=III)
+    with pytest.raises(InvalidCommand):
+        act.change_level(level="IV", by=CITY, reason="same", at=T0, templates=IV)
+
+
+def test_terminate_cancels_open_tasks_and_freezes_the_activation() -> None:
+    act = activate("III", DISTRICT, III)
+    act.acknowledge("traffic", by=TPOL, note=None, at=T0)
+    with pytest.raises(Forbidden):
+        act.terminate(by=STREET, reason="over", at=T0)
+    act.terminate(by=DISTRICT, reason="water receded", at=T0 + timedelta(hours=3))
+    assert act.status is ActivationStatus.TERMINATED
+    assert all(t.status.value == "cancelled" for t in act.tasks)
+    assert act.timeline[-1]["kind"] == "terminated"
+    with pytest.raises(InvalidCommand):
+        act.complete("traffic", by=TPOL, feedback="done", at=T0)
+    with pytest.raises(InvalidCommand):
+        act.change_level(level="II", by=CITY, reason="again", at=T0, templates=II)
