@@ -325,6 +325,40 @@ def bench_e2e_cmd(
     typer.echo(json.dumps(result))
 
 
+@app.command("replay")
+def replay_cmd(
+    since: Annotated[
+        str, typer.Option("--from", help="Start, ISO 8601 (e.g. 2026-11-23T08:00+08:00).")
+    ],
+    until: Annotated[str, typer.Option("--to", help="End (excluded), ISO 8601.")],
+    database_url: DbOpt = None,
+    state_at: Annotated[
+        bool, typer.Option(help="Also print the state of the city at the start and the end.")
+    ] = True,
+) -> None:
+    """Print what happened between two moments, in order: every event step and warning change
+    (one JSON object per line), rebuilt from stored history (复盘)."""
+    from datetime import UTC, datetime
+
+    from cityloop.adapters.sql.engine import create_engine
+    from cityloop.adapters.sql.views_replay import replay
+    from cityloop.adapters.sql.views_replay import state_at as snapshot
+
+    def moment(text: str) -> datetime:
+        value = datetime.fromisoformat(text)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    start, end = moment(since), moment(until)
+    engine = create_engine(_settings(None, database_url).database_url)
+    if state_at:
+        typer.echo(json.dumps({"state": snapshot(engine, start)}, ensure_ascii=False))
+    for row in replay(engine, start, end):
+        typer.echo(json.dumps(row, ensure_ascii=False))
+    if state_at:
+        typer.echo(json.dumps({"state": snapshot(engine, end)}, ensure_ascii=False))
+    engine.dispose()
+
+
 @rules_app.command("run")
 def rules_run(
     readings: Annotated[

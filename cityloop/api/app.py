@@ -16,6 +16,7 @@ from cityloop.api.open311.render import Open311Error, render_errors
 from cityloop.api.routes import auth, cap, citizen, events, intake, loop, perception, reference
 from cityloop.api.routes import evaluation as evaluation_routes
 from cityloop.api.routes import plans as plan_routes
+from cityloop.api.routes import replay as replay_routes
 from cityloop.bootstrap import Container
 
 API_PREFIX = "/api/v1"
@@ -51,7 +52,8 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     app.state.container = container
     app.add_middleware(BodyLimit)
     problems.install(app)
-    for module in (auth, reference, events, intake, loop, citizen, perception, plan_routes):
+    routers = (auth, reference, events, intake, loop, citizen, perception, plan_routes)
+    for module in (*routers, replay_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
     app.include_router(cap.router)

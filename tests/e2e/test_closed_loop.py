@@ -352,3 +352,44 @@ def test_notifications_reach_a_webhook(api: Api) -> None:
         server.server_close()
     bodies = [json.loads(b) for b in received]
     assert any(b["event_id"] == eid and b["kind"] == "dispatched" for b in bodies)
+
+
+def test_replay_reproduces_a_known_sequence_and_the_state_at_a_moment(api: Api) -> None:
+    from typer.testing import CliRunner
+
+    from cityloop.cli import app
+
+    start = api.container.clock.now()
+    eid = dispatched_event(api, "YZ05", "UM09", "路灯 replay test")
+    ref = api.get(f"/api/v1/events/{eid}", "admin").json()["ref"]
+    url = api.container.settings.database_url
+    window = [
+        "--from",
+        (start - timedelta(seconds=1)).isoformat(),
+        "--to",
+        (start + timedelta(seconds=1)).isoformat(),
+    ]
+    result = CliRunner().invoke(app, ["replay", *window, "--database-url", url])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
+    mine = [x for x in lines if x.get("ref") == ref]
+    assert [x["action"] for x in mine] == ["report", "triage", "dispatch"]
+    assert mine[-1]["to"] == "dispatched"
+    assert "state" in lines[0]
+    assert lines[-1]["state"]["events_by_state"].get("dispatched", 0) >= 1
+
+
+def test_the_replay_api_is_scoped_to_the_callers_territory(api: Api) -> None:
+    start = api.container.clock.now()
+    eid = dispatched_event(api, "YZ06", "UM09", "路灯 replay api test")
+    ref = api.get(f"/api/v1/events/{eid}", "admin").json()["ref"]
+    params = {
+        "from": (start - timedelta(seconds=1)).isoformat(),
+        "to": (start + timedelta(seconds=1)).isoformat(),
+    }
+    mine = api.get("/api/v1/replay", "city_op", params=params).json()
+    assert ref in {s.get("ref") for s in mine["steps"]}
+    other = api.get("/api/v1/replay", "yz01_op", params=params).json()
+    assert ref not in {s.get("ref") for s in other["steps"]}
+    bad = api.get("/api/v1/replay", "city_op", params={"from": params["to"], "to": params["from"]})
+    assert bad.status_code == 422

@@ -1,0 +1,133 @@
+"""Replaying what happened: every event step and warning change in a window, in time order,
+and the state of the city at any past moment, rebuilt from stored history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from cityloop.adapters.sql import tables as t
+
+
+def replay(engine: Engine, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
+    """Event steps and warning changes with ``since <= at < until``, oldest first."""
+    tl, e = t.event_timeline, t.events
+    steps = (
+        sa.select(
+            tl.c.at,
+            e.c.ref,
+            e.c.type_code,
+            tl.c.action,
+            tl.c.from_state,
+            tl.c.to_state,
+            tl.c.actor,
+            tl.c.role,
+            tl.c.unit,
+            tl.c.note,
+            e.c.district_code,
+            e.c.street_code,
+            e.c.lon,
+            e.c.lat,
+        )
+        .select_from(tl.join(e, tl.c.event_id == e.c.id))
+        .where(tl.c.at >= since, tl.c.at < until)
+        .order_by(tl.c.at, e.c.ref, tl.c.seq)
+    )
+    w = t.warnings
+    warnings = sa.select(
+        w.c.id,
+        w.c.rule_id,
+        w.c.subject,
+        w.c.event_type,
+        w.c.district_code,
+        w.c.street_code,
+        w.c.lon,
+        w.c.lat,
+        w.c.history,
+    ).where(w.c.updated_at >= since, w.c.raised_at < until)
+    with engine.connect() as conn:
+        rows = [_step(r._mapping) for r in conn.execute(steps)]
+        for r in conn.execute(warnings):
+            m = r._mapping
+            for h in m["history"] or []:
+                if h.get("kind") not in ("raised", "upgraded", "downgraded", "cleared"):
+                    continue
+                at = datetime.fromisoformat(h["at"])
+                if since <= at < until:
+                    rows.append(
+                        {
+                            "at": at.isoformat(),
+                            "kind": "warning",
+                            "id": m["id"],
+                            "rule": m["rule_id"],
+                            "subject": m["subject"],
+                            "action": h["kind"],
+                            "level": h["level"],
+                            "value": h.get("value"),
+                            "event_type": m["event_type"],
+                            "district": m["district_code"],
+                            "street": m["street_code"],
+                            "lon": m["lon"],
+                            "lat": m["lat"],
+                        }
+                    )
+    rows.sort(key=lambda x: (x["at"], x["kind"], x.get("ref") or x.get("id") or ""))
+    yield from rows
+
+
+def _step(m: Any) -> dict[str, Any]:
+    return {
+        "at": m["at"].isoformat(),
+        "kind": "event",
+        "ref": m["ref"],
+        "type_code": m["type_code"],
+        "action": m["action"],
+        "from": m["from_state"],
+        "to": m["to_state"],
+        "actor": m["actor"],
+        "role": m["role"],
+        "unit": m["unit"],
+        "note": m["note"],
+        "district": m["district_code"],
+        "street": m["street_code"],
+        "lon": m["lon"],
+        "lat": m["lat"],
+    }
+
+
+def state_at(engine: Engine, moment: datetime) -> dict[str, Any]:
+    """How many events were in each state, and which warnings were active, at ``moment``."""
+    tl = t.event_timeline
+    last = (
+        sa.select(tl.c.event_id, sa.func.max(tl.c.seq).label("seq"))
+        .where(tl.c.at <= moment)
+        .group_by(tl.c.event_id)
+        .subquery()
+    )
+    states = sa.select(tl.c.to_state).select_from(
+        tl.join(last, sa.and_(tl.c.event_id == last.c.event_id, tl.c.seq == last.c.seq))
+    )
+    w = t.warnings
+    active = sa.select(w.c.id, w.c.history).where(w.c.raised_at <= moment)
+    with engine.connect() as conn:
+        by_state = Counter(r[0] for r in conn.execute(states))
+        levels: Counter[str] = Counter()
+        for r in conn.execute(active):
+            level = "none"
+            for h in r[1] or []:
+                kind = h.get("kind")
+                changes = kind in ("raised", "upgraded", "downgraded", "cleared")
+                if changes and datetime.fromisoformat(h["at"]) <= moment:
+                    level = h["level"]
+            if level != "none":
+                levels[level] += 1
+    return {
+        "at": moment.isoformat(),
+        "events_by_state": dict(sorted(by_state.items())),
+        "active_warnings_by_level": dict(sorted(levels.items())),
+    }
