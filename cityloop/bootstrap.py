@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from cityloop.city import City, load_city
 from cityloop.city.open311 import load_open311
 from cityloop.domain.clock import Clock, SystemClock
 from cityloop.domain.report import Report
+from cityloop.plans.service import PlanService
 from cityloop.services.api_keys import ApiKeyService
 from cityloop.services.auth import AuthService
 from cityloop.services.citizen import CitizenService
@@ -35,6 +37,8 @@ from cityloop.services.telemetry import TelemetryService
 from cityloop.services.uploads import UploadService
 from cityloop.services.vitals import VitalSigns
 from cityloop.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,6 +72,11 @@ class Container:
         """A unit of work for reads only (no write lock on SQLite)."""
         return SqlUnitOfWork(self.engine, write=False)
 
+    @property
+    def plans(self) -> PlanService:
+        """Emergency plans: activation, tasks, resources (stateless; plan files are cached)."""
+        return PlanService(self.city, self.clock, self.uow, self.reader)
+
     def lookup_address_id(self, code: str) -> tuple[float, float, str] | None:
         """(lon, lat, label) of a unified address code, if the city has an address table."""
         lookup = getattr(self.addresses, "lookup", None)
@@ -88,11 +97,15 @@ class Container:
 
     def tick(self) -> None:
         """One round of background work: relay the outbox, check deadlines and stale sensors,
-        deliver notifications."""
+        evaluate emergency plans, deliver notifications."""
         self.bus.relay()
         self.supervisor.run_once()
         self.telemetry.tick()
         self.telemetry.create_missing_events()
+        try:  # overdue plan tasks; plans whose conditions now hold
+            self.plans.tick()
+        except Exception:  # a plan problem must not stop notifications and vital signs
+            log.exception("evaluating emergency plans failed")
         self.vitals.sample()
         self.bus.relay()
         self.notifier.deliver_pending()

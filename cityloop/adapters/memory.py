@@ -11,6 +11,7 @@ from datetime import datetime
 
 from cityloop.domain.event import DomainEvent, Event
 from cityloop.domain.lifecycle import WORKING_STATES
+from cityloop.domain.plan_activation import PlanActivation
 from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
@@ -41,6 +42,7 @@ class MemoryStore:
     api_keys: dict[str, ApiKey] = field(default_factory=dict)
     uploads: dict[str, Upload] = field(default_factory=dict)
     notifications: list[Notification] = field(default_factory=list)
+    plan_activations: dict[str, PlanActivation] = field(default_factory=dict)
 
 
 def _matches(e: Event, q: EventQuery) -> bool:
@@ -325,6 +327,48 @@ class MemoryUserRepository:
         return sorted(self.store.users.values(), key=lambda u: u.username)
 
 
+class MemoryPlanActivationRepository:
+    """Plan activations; their domain events join the unit of work's outbox."""
+
+    def __init__(self, store: MemoryStore, outbox: list[DomainEvent]) -> None:
+        self.store = store
+        self.outbox = outbox
+
+    def add(self, a: PlanActivation) -> None:
+        if a.id in self.store.plan_activations:
+            raise ConcurrencyError(f"plan activation {a.id} exists")
+        self._put(a)
+
+    def _put(self, a: PlanActivation) -> None:
+        self.outbox.extend(a.events)
+        stored = copy.deepcopy(a)
+        stored.events.clear()
+        self.store.plan_activations[a.id] = stored
+
+    def get(self, activation_id: str) -> PlanActivation | None:
+        a = self.store.plan_activations.get(activation_id)
+        return copy.deepcopy(a) if a is not None else None
+
+    def save(self, a: PlanActivation) -> None:
+        stored = self.store.plan_activations.get(a.id)
+        if stored is None or stored.version != a.version:
+            raise ConcurrencyError(f"plan activation {a.id} was changed by someone else")
+        a.version += 1
+        self._put(a)
+
+    def list(
+        self, *, status: str | None = None, plan_id: str | None = None, limit: int = 200
+    ) -> builtins.list[PlanActivation]:
+        found = [
+            copy.deepcopy(a)
+            for a in self.store.plan_activations.values()
+            if (status is None or a.status.value == status)
+            and (plan_id is None or a.plan_id == plan_id)
+        ]
+        found.sort(key=lambda a: (-a.activated_at.timestamp(), a.id))
+        return found[:limit]
+
+
 class MemoryUnitOfWork(UnitOfWork):
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = store or MemoryStore()
@@ -343,6 +387,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.api_keys = MemoryApiKeyRepository(self.store)
         self.uploads = MemoryUploadRepository(self.store)
         self.notifications = MemoryNotificationRepository(self.store)
+        self.plan_activations = MemoryPlanActivationRepository(self.store, self._outbox)
         return self
 
     def _write_outbox(self, events: list[DomainEvent]) -> None:

@@ -55,6 +55,7 @@ def authorize_level(principal: Principal, grade: str) -> None:
 
 
 class ActivationStatus(StrEnum):
+    PROPOSED = "proposed"  # conditions held; waits for a person to confirm (plans with confirm)
     ACTIVE = "active"
     TERMINATED = "terminated"
 
@@ -102,6 +103,13 @@ class PlanTask:
     done_at: datetime | None = None
     overdue_at: datetime | None = None
     feedback: list[dict[str, Any]] = field(default_factory=list)
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+    """Resources committed to the task: resource, type, assigned_at/by, released_at/by."""
+
+    @property
+    def held(self) -> list[str]:
+        """Ids of the resources the task holds now (assigned, not released)."""
+        return [a["resource"] for a in self.assignments if a.get("released_at") is None]
 
     @property
     def is_open(self) -> bool:
@@ -190,6 +198,120 @@ class PlanActivation:
         act._assign(templates, level, at)
         return act
 
+    @classmethod
+    def propose(
+        cls,
+        *,
+        id: str,
+        plan_id: str,
+        level: str,
+        by: Principal,
+        reason: str,
+        at: datetime,
+        jurisdiction: str,
+        event_ids: tuple[str, ...] = (),
+        warning_ids: tuple[str, ...] = (),
+        message: dict[str, str] | None = None,
+    ) -> PlanActivation:
+        """Conditions hold for a plan that wants a person's confirmation: a pending proposal
+        without tasks; `confirm` starts it."""
+        check_grade(level)
+        act = cls(
+            id=id,
+            plan_id=plan_id,
+            level=level,
+            activated_at=at,
+            activated_by=by.user_id,
+            activated_role=by.role.value,
+            reason=reason,
+            jurisdiction=jurisdiction,
+            event_ids=event_ids,
+            warning_ids=warning_ids,
+            status=ActivationStatus.PROPOSED,
+            updated_at=at,
+            message=dict(message or {}),
+        )
+        act._note("proposed", at, by, reason, level=level, event_ids=list(event_ids))
+        act._record("PlanProposed", at, {"plan": plan_id, "level": level, "area": jurisdiction})
+        return act
+
+    def confirm(
+        self, *, by: Principal, reason: str, at: datetime, templates: list[TaskTemplate]
+    ) -> None:
+        """A person with the level's authority confirms a proposal: the plan starts."""
+        if self.status is not ActivationStatus.PROPOSED:
+            raise InvalidCommand(f"the activation is {self.status.value}, not proposed")
+        authorize_level(by, self.level)
+        if not templates:
+            raise InvalidCommand(f"level {self.level} of plan {self.plan_id} has no tasks")
+        self.status = ActivationStatus.ACTIVE
+        self.activated_at = at
+        self.activated_by = by.user_id
+        self.activated_role = by.role.value
+        self._note("confirmed", at, by, reason or "confirmed", level=self.level)
+        self._record(
+            "PlanActivated",
+            at,
+            {"plan": self.plan_id, "level": self.level, "by": by.user_id,
+             "events": list(self.event_ids)},
+        )  # fmt: skip
+        self._assign(templates, self.level, at)
+
+    def repropose(self, *, level: str, by: Principal, reason: str, at: datetime) -> None:
+        """A graver level's conditions hold while the proposal waits: raise its level."""
+        if self.status is not ActivationStatus.PROPOSED:
+            raise InvalidCommand("only a proposal can be re-proposed")
+        previous, self.level = self.level, check_grade(level)
+        self._note("proposal_upgraded", at, by, reason, level=level, previous=previous)
+        self._record("PlanProposed", at, {"plan": self.plan_id, "level": level})
+
+    # ---- resources ------------------------------------------------------------------------
+
+    def assign_resource(
+        self, task_id: str, *, resource: str, type: str, by: Principal, at: datetime
+    ) -> None:
+        self._ensure_active()
+        authorize_level(by, "IV")
+        task = self.task(task_id)
+        if not task.is_open:
+            raise InvalidCommand(f"task {task_id} is {task.status.value}")
+        if resource in task.held:
+            raise InvalidCommand(f"resource {resource} is already assigned to task {task_id}")
+        task.assignments.append(
+            {"resource": resource, "type": type, "assigned_at": at.isoformat(),
+             "assigned_by": by.user_id, "released_at": None, "released_by": None}
+        )  # fmt: skip
+        self.timeline.append(
+            {"at": at.isoformat(), "kind": "resource_assigned", "by": by.user_id,
+             "task": task_id, "unit": task.department, "resource": resource, "type": type}
+        )  # fmt: skip
+        self.updated_at = at
+        self._record("PlanResourceAssigned", at, {"task": task_id, "resource": resource})
+
+    def release_resource(
+        self, task_id: str, *, resource: str, by: Principal, at: datetime, why: str = ""
+    ) -> None:
+        task = self.task(task_id)
+        entry = next(
+            (a for a in task.assignments
+             if a["resource"] == resource and a.get("released_at") is None),
+            None,
+        )  # fmt: skip
+        if entry is None:
+            raise InvalidCommand(f"task {task_id} does not hold resource {resource}")
+        entry["released_at"] = at.isoformat()
+        entry["released_by"] = by.user_id
+        self.timeline.append(
+            {"at": at.isoformat(), "kind": "resource_released", "by": by.user_id,
+             "task": task_id, "unit": task.department, "resource": resource, "note": why}
+        )  # fmt: skip
+        self.updated_at = at
+        self._record("PlanResourceReleased", at, {"task": task_id, "resource": resource})
+
+    def held_resources(self) -> dict[str, str]:
+        """Resource id → task id, for every resource the activation holds now."""
+        return {r: t.id for t in self.tasks for r in t.held}
+
     # ---- level changes --------------------------------------------------------------------
 
     def change_level(
@@ -227,11 +349,15 @@ class PlanActivation:
         return kind
 
     def terminate(self, *, by: Principal, reason: str, at: datetime) -> None:
-        self._ensure_active()
+        """End an activation (or reject a proposal); every held resource is released."""
+        if self.status is ActivationStatus.TERMINATED:
+            raise InvalidCommand("the activation has been terminated")
         authorize_level(by, self.level)
         if not reason.strip():
             raise InvalidCommand("terminating a plan needs a reason")
         for task in self.tasks:
+            for resource in task.held:
+                self.release_resource(task.id, resource=resource, by=by, at=at, why="terminated")
             if task.is_open:
                 self._cancel(task, at, "terminated")
         self.status = ActivationStatus.TERMINATED
@@ -312,11 +438,14 @@ class PlanActivation:
             "tasks": len(live),
             "done": sum(t.status is TaskStatus.DONE for t in live),
             "overdue": [t.id for t in live if t.overdue(now)],
+            "resources_committed": sum(len(t.held) for t in live),
         }
 
     # ---- internals ------------------------------------------------------------------------
 
     def _ensure_active(self) -> None:
+        if self.status is ActivationStatus.PROPOSED:
+            raise InvalidCommand("the activation is a proposal; confirm it first")
         if self.status is not ActivationStatus.ACTIVE:
             raise InvalidCommand("the activation has been terminated")
 

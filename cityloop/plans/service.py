@@ -6,6 +6,7 @@ domain events (outbox) in one transaction.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,25 +14,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cityloop.adapters.sql.repository_plans import SqlPlanActivationRepository
-from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
 from cityloop.city import City
-from cityloop.domain.access import NotFound, Principal
+from cityloop.domain.access import NotFound, Principal, Role
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.lifecycle import OPEN_STATES
 from cityloop.domain.plan_activation import (
     GRADES,
+    ActivationStatus,
     PlanActivation,
     TaskTemplate,
     authorize_level,
     check_grade,
 )
+from cityloop.domain.territory import Level
 from cityloop.plans.conditions import ActiveWarning, OpenEvent, Snapshot, evaluate_plan
 from cityloop.plans.loader import load_plans
 from cityloop.plans.resources import ResourceRegistry
 from cityloop.plans.schema import LevelSpec, PlanFile
-from cityloop.services.ports import EventQuery, UnitOfWork
+from cityloop.services.ports import EventQuery, Notification, UnitOfWork
 
 
 @lru_cache(maxsize=8)
@@ -60,10 +61,13 @@ def templates(spec: LevelSpec) -> list[TaskTemplate]:
     ]
 
 
-def _repo(uow: UnitOfWork) -> SqlPlanActivationRepository:
-    if not isinstance(uow, SqlUnitOfWork):  # pragma: no cover - only the SQL store exists
-        raise TypeError("plan activations are stored in the SQL store")
-    return SqlPlanActivationRepository(uow.db)
+SYSTEM_USER = "system"
+OPEN_STATUSES = (ActivationStatus.ACTIVE.value, ActivationStatus.PROPOSED.value)
+
+
+def system_principal(city: City) -> Principal:
+    """Who acts when CityLoop itself proposes, activates or upgrades a plan."""
+    return Principal(SYSTEM_USER, SYSTEM_USER, Role.ADMIN, city.code, Level.CITY)
 
 
 @dataclass
@@ -114,13 +118,12 @@ class PlanService:
 
     # ---- conditions -----------------------------------------------------------------------
 
-    def conditions(self, plan_id: str, principal: Principal) -> dict[str, Any]:
-        """Which levels' conditions hold now (in the caller's territory), with reasons."""
-        plan = self.plan(plan_id)
+    def _snapshot(self, principal: Principal | None) -> Snapshot:
+        """Open events and active warnings in the principal's territory (None: the city)."""
         with self.reader() as uow:
             page = uow.events.list(EventQuery(scope=principal, states=OPEN_STATES, limit=10_000))
             warnings = uow.warnings.list(active=True, limit=10_000)
-        snap = Snapshot(
+        return Snapshot(
             events=[
                 OpenEvent(
                     e.id,
@@ -134,10 +137,14 @@ class PlanService:
             warnings=[
                 ActiveWarning(w.id, w.rule_id, w.level, w.chain.district if w.chain else None)
                 for w in warnings
-                if principal.covers(w.chain)
+                if principal is None or principal.covers(w.chain)
             ],
         )
-        out = evaluate_plan(plan, snap)
+
+    def conditions(self, plan_id: str, principal: Principal) -> dict[str, Any]:
+        """Which levels' conditions hold now (in the caller's territory), with reasons."""
+        plan = self.plan(plan_id)
+        out = evaluate_plan(plan, self._snapshot(principal))
         out["evaluated_at"] = self.clock.now().isoformat()
         return out
 
@@ -182,7 +189,7 @@ class PlanService:
                 warning_ids=tuple(warning_ids),
                 message=self._message(plan, spec, area),
             )
-            _repo(uow).add(act)
+            uow.plan_activations.add(act)
             uow.commit()
             act.events.clear()
         return act
@@ -191,7 +198,7 @@ class PlanService:
         self, activation_id: str, principal: Principal, apply: Callable[[PlanActivation], None]
     ) -> PlanActivation:
         with self.uow() as uow:
-            repo = _repo(uow)
+            repo = uow.plan_activations
             act = repo.get(activation_id)
             if act is None or not self._visible(act, principal):
                 raise NotFound("plan activation not found")
@@ -257,7 +264,7 @@ class PlanService:
 
     def get(self, activation_id: str, principal: Principal) -> PlanActivation:
         with self.reader() as uow:
-            act = _repo(uow).get(activation_id)
+            act = uow.plan_activations.get(activation_id)
         if act is None or not self._visible(act, principal):
             raise NotFound("plan activation not found")
         return act
@@ -266,5 +273,205 @@ class PlanService:
         self, principal: Principal, *, status: str | None, plan_id: str | None, limit: int
     ) -> list[PlanActivation]:
         with self.reader() as uow:
-            acts = _repo(uow).list(status=status, plan_id=plan_id, limit=limit)
+            acts = uow.plan_activations.list(status=status, plan_id=plan_id, limit=limit)
         return [a for a in acts if self._visible(a, principal)]
+
+    # ---- confirmation of a proposal -------------------------------------------------------
+
+    def confirm(self, activation_id: str, principal: Principal, reason: str) -> PlanActivation:
+        """A person with the level's authority starts a proposed activation."""
+
+        def apply(act: PlanActivation) -> None:
+            spec = self._level(self.plan(act.plan_id), act.level)
+            act.confirm(by=principal, reason=reason, at=self.clock.now(), templates=templates(spec))
+
+        return self._change(activation_id, principal, apply)
+
+    # ---- background work (Container.tick) -------------------------------------------------
+
+    def tick(self) -> dict[str, int]:
+        """Escalate overdue tasks, then activate, propose or upgrade plans whose conditions hold."""
+        return {"overdue": self.escalate_overdue(), **self.evaluate_all()}
+
+    def escalate_overdue(self) -> int:
+        """Flag every newly overdue task (timeline, `PlanTaskOverdue` event) and put a notice in
+        the inbox of the task's department; returns how many tasks were flagged."""
+        now = self.clock.now()
+        flagged = 0
+        with self.uow() as uow:
+            repo = uow.plan_activations
+            for act in repo.list(status=ActivationStatus.ACTIVE.value, limit=10_000):
+                late = act.mark_overdue(now)
+                if not late:
+                    continue
+                chain = self.city.jurisdictions[act.jurisdiction].chain
+                plan = self.plans.get(act.plan_id)
+                name = plan.name.zh if plan else act.plan_id
+                for task in late:
+                    uow.notifications.add(
+                        Notification(
+                            created_at=now,
+                            channel="inbox",
+                            recipient_kind="unit",
+                            recipient=task.department,
+                            kind="plan_task_overdue",
+                            title=f"预案任务超时 / Plan task overdue: {name} · {task.id}",
+                            body=f"{task.action_zh} / {task.action_en} "
+                            f"(due {task.due_at.isoformat()})",
+                            district_code=chain.district,
+                            street_code=chain.street,
+                            status="sent",
+                            sent_at=now,
+                            link=f"/api/v1/plan-activations/{act.id}",
+                        )
+                    )
+                repo.save(act)
+                flagged += len(late)
+            uow.commit()
+        return flagged
+
+    def _area_of(
+        self, event_ids: builtins.list[str], warning_ids: builtins.list[str], snap: Snapshot
+    ) -> str:
+        """The one district behind the outcome, else the whole city."""
+        districts = {e.district for e in snap.events if e.id in set(event_ids)}
+        districts |= {w.district for w in snap.warnings if w.id in set(warning_ids)}
+        if len(districts) == 1:
+            (only,) = districts
+            if only is not None and only in self.city.jurisdictions:
+                return only
+        return self.city.code
+
+    def evaluate_all(self) -> dict[str, int]:
+        """For every plan whose conditions hold in the city: activate it (or propose it, when the
+        plan wants confirmation) in the area behind the outcome, unless an open activation of
+        the plan already covers that area; upgrade that one when a graver level now holds."""
+        snap = self._snapshot(None)
+        system = system_principal(self.city)
+        now = self.clock.now()
+        counts = {"activated": 0, "proposed": 0, "upgraded": 0}
+        with self.uow() as uow:
+            repo = uow.plan_activations
+            open_acts = [
+                a for st in OPEN_STATUSES for a in repo.list(status=st, limit=10_000)
+            ]  # fmt: skip
+            for plan in self.plans.values():
+                result = evaluate_plan(plan, snap)
+                grade = result["suggested_level"]
+                if grade is None:
+                    continue
+                level = next(lv for lv in result["levels"] if lv["level"] == grade)
+                area = self._area_of(level["event_ids"], level["warning_ids"], snap)
+                chain = self.city.jurisdictions[area].chain
+                why = f"conditions of level {grade} hold: " + "; ".join(level["reasons"])
+                same = [
+                    a
+                    for a in open_acts
+                    if a.plan_id == plan.id
+                    and (a.jurisdiction == area or chain.contains(a.jurisdiction))
+                ]
+                if same:
+                    act = same[0]
+                    if GRADES.index(grade) <= GRADES.index(act.level):
+                        continue  # already at this level or graver
+                    spec = self._level(plan, grade)
+                    if act.status is ActivationStatus.PROPOSED:
+                        act.repropose(level=grade, by=system, reason=why, at=now)
+                    else:
+                        act.mark_overdue(now)
+                        act.change_level(
+                            level=grade, by=system, reason=why, at=now, templates=templates(spec)
+                        )
+                        counts["upgraded"] += 1
+                    act.message = self._message(plan, spec, act.jurisdiction)
+                    repo.save(act)
+                    continue
+                spec = self._level(plan, grade)
+                common: dict[str, Any] = {
+                    "id": str(uuid.uuid4()), "plan_id": plan.id, "level": grade, "by": system,
+                    "reason": why, "at": now, "jurisdiction": area,
+                    "event_ids": tuple(level["event_ids"]),
+                    "warning_ids": tuple(level["warning_ids"]),
+                    "message": self._message(plan, spec, area),
+                }  # fmt: skip
+                if plan.confirm:
+                    act = PlanActivation.propose(**common)
+                    counts["proposed"] += 1
+                else:
+                    act = PlanActivation.activate(**common, templates=templates(spec))
+                    counts["activated"] += 1
+                repo.add(act)
+                open_acts.append(act)
+            uow.commit()
+        return counts
+
+    # ---- resources ------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> ResourceRegistry:
+        return resource_registry(Path(self.city.root))
+
+    def held(self) -> dict[str, tuple[str, str]]:
+        """Resource id → (activation id, task id) for every resource held by an activation."""
+        with self.reader() as uow:
+            acts = uow.plan_activations.list(status=ActivationStatus.ACTIVE.value, limit=10_000)
+        return {r: (a.id, t) for a in acts for r, t in a.held_resources().items()}
+
+    def assign_resource(
+        self, activation_id: str, task_id: str, resource_id: str, principal: Principal
+    ) -> PlanActivation:
+        row = next((r for r in self.registry.rows if r.id == resource_id), None)
+        if row is None:
+            raise NotFound(f"no resource '{resource_id}'")
+        if row.status != "available":
+            raise InvalidCommand(f"resource {resource_id} is {row.status}")
+        holder = self.held().get(resource_id)
+        if holder is not None:
+            raise InvalidCommand(
+                f"resource {resource_id} is assigned to task {holder[1]} of activation {holder[0]}"
+            )
+
+        def apply(act: PlanActivation) -> None:
+            act.assign_resource(
+                task_id, resource=resource_id, type=row.type, by=principal, at=self.clock.now()
+            )
+
+        return self._change(activation_id, principal, apply)
+
+    def release_resource(
+        self, activation_id: str, task_id: str, resource_id: str, principal: Principal, note: str
+    ) -> PlanActivation:
+        return self._change(
+            activation_id,
+            principal,
+            lambda act: act.release_resource(
+                task_id, resource=resource_id, by=principal, at=self.clock.now(), why=note
+            ),
+        )
+
+    def availability(self, principal: Principal) -> dict[str, Any]:
+        """Per district: resources by type that are available (registry status `available` and
+        not held by an active activation), and the totals."""
+        held = self.held()
+        rows = self.registry.rows
+        located = self.city.locator.locate_many(
+            [r.lon for r in rows], [r.lat for r in rows]
+        ) if rows else None  # fmt: skip
+        out: dict[str, dict[str, Any]] = {}
+        for i, r in enumerate(rows):
+            chain = located.chain(i) if located is not None else None
+            district = chain.district if chain is not None and chain.district else "outside"
+            if not (principal.covers(chain) if chain is not None else principal.citywide):
+                continue
+            d = out.setdefault(district, {"available": {}, "assigned": {}, "unavailable": {}})
+            state = "assigned" if r.id in held else r.status
+            d[state][r.type] = d[state].get(r.type, 0) + 1
+        return {
+            "how": "each resource of resources.csv is placed in the district containing its "
+            "coordinates; 'assigned' = held by a task of an active plan activation or marked "
+            "assigned in the registry; counts are numbers of resources (not capacity)",
+            "districts": {
+                k: {**v, "total_available": sum(v["available"].values())}
+                for k, v in sorted(out.items())
+            },
+        }

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from cityloop.domain.access import Principal
 from cityloop.domain.event import DomainEvent, Event
+from cityloop.domain.plan_activation import PlanActivation
 from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
@@ -143,6 +144,15 @@ class WarningRepository(Protocol):
     def dismissal_counts(self) -> dict[str, tuple[int, int]]: ...
 
 
+class PlanActivationRepository(Protocol):
+    def add(self, a: PlanActivation) -> None: ...
+    def get(self, activation_id: str) -> PlanActivation | None: ...
+    def save(self, a: PlanActivation) -> None: ...
+    def list(
+        self, *, status: str | None = None, plan_id: str | None = None, limit: int = 200
+    ) -> builtins.list[PlanActivation]: ...
+
+
 class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def get(self, user_id: str) -> User | None: ...
@@ -221,6 +231,7 @@ class UnitOfWork(abc.ABC):
     uploads: UploadRepository
     notifications: NotificationRepository
     warnings: WarningRepository
+    plan_activations: PlanActivationRepository
 
     def __enter__(self) -> UnitOfWork:
         self._seen: dict[str, Event] = {}

@@ -40,6 +40,7 @@ def _task_json(task: PlanTask) -> dict[str, Any]:
         "done_at": task.done_at.isoformat() if task.done_at else None,
         "overdue_at": task.overdue_at.isoformat() if task.overdue_at else None,
         "feedback": task.feedback,
+        "assignments": task.assignments,
     }
 
 
@@ -63,6 +64,7 @@ def _task(d: dict[str, Any]) -> PlanTask:
         done_at=_dt(d["done_at"]),
         overdue_at=_dt(d["overdue_at"]),
         feedback=list(d["feedback"]),
+        assignments=list(d.get("assignments") or []),
     )
 
 

@@ -24,6 +24,7 @@ from cityloop.adapters.sql.repository_intake import (
     SqlReportRepository,
     SqlUploadRepository,
 )
+from cityloop.adapters.sql.repository_plans import SqlPlanActivationRepository
 from cityloop.adapters.sql.repository_warnings import SqlWarningRepository
 from cityloop.domain.event import DomainEvent
 from cityloop.services.ports import OutboxMessage, UnitOfWork
@@ -59,6 +60,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.uploads = SqlUploadRepository(db)
         self.notifications = SqlNotificationRepository(db)
         self.warnings = SqlWarningRepository(db)
+        self.plan_activations = SqlPlanActivationRepository(db)
         return self
 
     def __exit__(

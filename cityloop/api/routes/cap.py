@@ -9,6 +9,7 @@ from cityloop.adapters.cap_feed import atom_feed
 from cityloop.api.deps import ContainerDep
 from cityloop.bootstrap import Container
 from cityloop.domain.access import NotFound
+from cityloop.plans.cap import activation_messages
 from cityloop.services.cap_view import CapMessages
 
 router = APIRouter(prefix="/cap", tags=["cap"])
@@ -28,6 +29,29 @@ def cap_alert(warning_id: str, container: ContainerDep, sequence: int | None = N
     if w is None:
         raise NotFound("warning not found")
     messages = _messages(container).messages(w)
+    if sequence is not None:
+        messages = [m for m in messages if m.sequence == sequence]
+    if not messages:
+        raise NotFound("no such message")
+    return Response(to_cap_xml(messages[-1]), media_type=CAP_MIME)
+
+
+@router.get(
+    "/activations/{activation_id}.xml", summary="The latest CAP 1.2 message of a plan activation"
+)
+def cap_activation(
+    activation_id: str, container: ContainerDep, sequence: int | None = None
+) -> Response:
+    """The plan's public message: Alert when the plan starts, Update on a level change (with
+    ``references`` to the earlier messages), Cancel on termination; ``?sequence=N`` for an
+    earlier one. Proposals awaiting confirmation are not published."""
+    with container.reader() as uow:
+        act = uow.plan_activations.get(activation_id)
+    plan = container.plans.plans.get(act.plan_id) if act is not None else None
+    if act is None or plan is None:
+        raise NotFound("plan activation not found")
+    cap = _messages(container)
+    messages = activation_messages(act, plan, container.city, cap.sender, cap.public_url)
     if sequence is not None:
         messages = [m for m in messages if m.sequence == sequence]
     if not messages:

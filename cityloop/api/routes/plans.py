@@ -20,7 +20,7 @@ Grade = Annotated[str, Field(pattern="^(I|II|III|IV)$")]
 
 
 def _service(container: Container) -> PlanService:
-    return PlanService(container.city, container.clock, container.uow, container.reader)
+    return container.plans
 
 
 class ActivateIn(BaseModel):
@@ -38,6 +38,14 @@ class LevelChangeIn(BaseModel):
 
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class ConfirmIn(BaseModel):
+    reason: str = Field("", max_length=2000)
+
+
+class ResourceIn(BaseModel):
+    resource_id: str = Field(min_length=1, max_length=40)
 
 
 class FeedbackIn(BaseModel):
@@ -94,6 +102,7 @@ def _activation_out(act: PlanActivation, container: Container, lang: str) -> dic
                 "resources": [{"type": k, "count": n} for k, n in t.resources],
                 "checks": list(t.checks),
                 "feedback": t.feedback,
+                "assignments": t.assignments,
             }
             for t in act.tasks
         ],
@@ -136,7 +145,7 @@ def list_activations(
     container: ContainerDep,
     principal: PrincipalDep,
     lang: LangDep,
-    status: Annotated[str | None, Query(pattern="^(active|terminated)$")] = None,
+    status: Annotated[str | None, Query(pattern="^(proposed|active|terminated)$")] = None,
     plan_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Any:
@@ -191,6 +200,57 @@ def terminate(
 ) -> Any:
     act = _service(container).terminate(activation_id, principal, body.reason)
     return _activation_out(act, container, lang)
+
+
+@router.post("/plan-activations/{activation_id}/confirm")
+def confirm_activation(
+    activation_id: str,
+    body: ConfirmIn,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> Any:
+    """Confirm a proposal (a plan with `confirm: true` whose conditions held): the plan starts,
+    every department of the level gets its task. Needs the level's authority."""
+    act = _service(container).confirm(activation_id, principal, body.reason)
+    return _activation_out(act, container, lang)
+
+
+@router.post("/plan-activations/{activation_id}/tasks/{task_id}/resources")
+def assign_resource(
+    activation_id: str,
+    task_id: str,
+    body: ResourceIn,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> Any:
+    """Commit an available resource (of `resources.csv`, not held elsewhere) to a task."""
+    act = _service(container).assign_resource(activation_id, task_id, body.resource_id, principal)
+    return _activation_out(act, container, lang)
+
+
+@router.post("/plan-activations/{activation_id}/tasks/{task_id}/resources/{resource_id}/release")
+def release_resource(
+    activation_id: str,
+    task_id: str,
+    resource_id: str,
+    body: FeedbackIn,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> Any:
+    """Release a resource the task holds (recorded on the timeline)."""
+    act = _service(container).release_resource(
+        activation_id, task_id, resource_id, principal, body.feedback
+    )
+    return _activation_out(act, container, lang)
+
+
+@router.get("/resources/availability")
+def resource_availability(container: ContainerDep, principal: PrincipalDep) -> Any:
+    """Per district of your territory: available, assigned and unavailable resources by type."""
+    return _service(container).availability(principal)
 
 
 @router.post("/plan-activations/{activation_id}/tasks/{task_id}/acknowledge")

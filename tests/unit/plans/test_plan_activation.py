@@ -151,3 +151,41 @@ def test_terminate_cancels_open_tasks_and_freezes_the_activation() -> None:
         act.complete("traffic", by=TPOL, feedback="done", at=T0)
     with pytest.raises(InvalidCommand):
         act.change_level(level="II", by=CITY, reason="again", at=T0, templates=II)
+
+
+def test_a_proposal_has_no_tasks_until_a_person_with_authority_confirms_it() -> None:
+    prop = PlanActivation.propose(
+        id="p1", plan_id="gas-leak", level="IV", by=who(Role.ADMIN), reason="1 leak",
+        at=T0, jurisdiction="YZ01",
+    )  # fmt: skip
+    assert prop.status is ActivationStatus.PROPOSED
+    assert prop.tasks == []
+    with pytest.raises(InvalidCommand):
+        prop.acknowledge("drain", by=URBAN, note=None, at=T0)
+    prop.repropose(level="III", by=who(Role.ADMIN), reason="2 leaks", at=T0)
+    with pytest.raises(Forbidden):
+        prop.confirm(by=STREET, reason="ok", at=T0, templates=III)
+    prop.confirm(by=DISTRICT, reason="ok", at=T0 + timedelta(minutes=5), templates=III)
+    assert prop.status is ActivationStatus.ACTIVE
+    assert {t.department for t in prop.tasks} == {"URBAN", "WATERCO", "TPOL"}
+    assert [e["kind"] for e in prop.timeline] == ["proposed", "proposal_upgraded", "confirmed"]
+    with pytest.raises(InvalidCommand):
+        prop.confirm(by=CITY, reason="again", at=T0, templates=III)
+
+
+def test_resources_are_assigned_to_tasks_released_and_freed_on_termination() -> None:
+    act = activate()
+    act.assign_resource("drain", resource="PT-1", type="drainage_pump_truck", by=STREET, at=T0)
+    with pytest.raises(InvalidCommand):
+        act.assign_resource("drain", resource="PT-1", type="drainage_pump_truck", by=STREET, at=T0)
+    act.assign_resource("sewer", resource="RC-1", type="repair_crew", by=STREET, at=T0)
+    assert act.held_resources() == {"PT-1": "drain", "RC-1": "sewer"}
+    assert act.progress(T0)["resources_committed"] == 2
+    act.release_resource("drain", resource="PT-1", by=STREET, at=T0, why="back")
+    with pytest.raises(InvalidCommand):
+        act.release_resource("drain", resource="PT-1", by=STREET, at=T0)
+    act.terminate(by=STREET, reason="over", at=T0)
+    assert act.held_resources() == {}
+    kinds = [e["kind"] for e in act.timeline]
+    assert kinds.count("resource_assigned") == 2
+    assert kinds.count("resource_released") == 2
