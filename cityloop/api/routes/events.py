@@ -227,7 +227,7 @@ def reopen(
     principal: PrincipalDep,
     lang: LangDep,
 ) -> s.EventOut:
-    """Reopen a verified or closed event; the same units get it back with new deadlines."""
+    """Reopen a verified or closed event for the centre's review (back to triaged)."""
     cmd = c.ReopenEvent(principal=principal, event_id=event_id, reason=body.reason)
     return _out(container, container.bus.handle(cmd), principal, lang)
 
