@@ -311,3 +311,74 @@ def nearest_resources(
             for h in hits
         ],
     }  # fmt: skip
+
+
+@router.get("/decision-support")
+def decision_support(
+    container: ContainerDep,
+    principal: PrincipalDep,
+    event_id: str | None = None,
+    activation_id: str | None = None,
+    radius_m: Annotated[float, Query(ge=50, le=10_000)] = 1000.0,
+) -> Any:
+    """For an event or a plan activation: key sites and estimated population within the radius,
+    the nearest available resources, and the plan's levels compared by a documented score."""
+    from pathlib import Path
+
+    from cityloop.domain.access import NotFound
+    from cityloop.domain.errors import InvalidCommand
+    from cityloop.plans.decision import decision_support as compute
+    from cityloop.plans.decision import load_places
+
+    if (event_id is None) == (activation_id is None):
+        raise InvalidCommand("give exactly one of event_id and activation_id")
+    service = _service(container)
+    city = container.city
+    subject: dict[str, Any]
+    if event_id is not None:
+        with container.reader() as uow:
+            event = uow.events.get(event_id) or uow.events.get_by_ref(event_id)
+        if event is None or not principal.sees(event):
+            raise NotFound("event not found")
+        if event.location.lon is None or event.location.lat is None:
+            raise InvalidCommand("the event has no location")
+        lon, lat = event.location.lon, event.location.lat
+        plan = next(
+            (p for _, p in sorted(service.plans.items())
+             if event.type_code in p.triggers.event_types),
+            None,
+        )  # fmt: skip
+        subject = {"event_id": event.id, "type_code": event.type_code,
+                   "how": "the event's location; the plan is the first (by id) whose "
+                   "triggers include the event's type"}  # fmt: skip
+    else:
+        act = service.get(str(activation_id), principal)
+        plan = service.plan(act.plan_id)
+        located = None
+        with container.reader() as uow:
+            for eid in act.event_ids:
+                ev = uow.events.get(eid)
+                if ev is not None and ev.location.lon is not None and ev.location.lat is not None:
+                    located = (ev.location.lon, ev.location.lat, eid)
+                    break
+        if located is not None:
+            lon, lat, where = located[0], located[1], f"the location of its event {located[2]}"
+        else:
+            p = city.jurisdictions[act.jurisdiction].geometry.representative_point()
+            lon, lat = float(p.x), float(p.y)
+            where = f"a representative point inside its jurisdiction {act.jurisdiction}"
+        subject = {
+            "activation_id": act.id,
+            "level": act.level,
+            "how": f"the activation's point is {where}; the plan is the activation's",
+        }
+    out = compute(
+        lon=lon,
+        lat=lat,
+        radius_m=radius_m,
+        places=load_places(Path(city.root)),
+        registry=service.registry,
+        held=set(service.held()),
+        plan=plan,
+    )
+    return {"subject": subject, **out}
