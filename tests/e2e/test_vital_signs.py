@@ -45,6 +45,9 @@ def test_vital_signs_count_open_and_overdue_events(api: Api) -> None:
     assert set(city["values"]["active_warnings"]) == {"blue", "yellow", "orange", "red"}
     by_department = city["values"]["online_rate_by_department"]
     assert {"GASCO", "ENV", "FIRE", "PSB"} <= set(by_department)
+    assert city["values"]["resources_available"] > 0
+    district = api.get("/api/v1/vital-signs", "yz01_op").json()
+    assert 0 <= district["values"]["resources_available"] <= city["values"]["resources_available"]
     assert city["values"]["open_events"] >= 0
 
 

@@ -181,7 +181,19 @@ def vital_signs(
     if j.level.depth > Level.STREET.depth:
         raise InvalidCommand("vital signs are kept for the city, districts and streets")
     _ = container.telemetry.engine if container.telemetry.available else None
-    return container.vitals.current(code)
+    current = container.vitals.current(code)
+    if (container.city.root / "resources.csv").is_file():
+        by_district = container.plans.availability(principal)["districts"]
+        districts = [d for d in by_district if j.level is Level.CITY or d == j.chain.district]
+        current["values"]["resources_available"] = sum(
+            by_district[d]["total_available"] for d in districts
+        )
+        current["how"] = {
+            **current["how"],
+            "resources_available": "emergency resources marked available and held by no "
+            "active plan activation, in the district (or the whole city)",
+        }
+    return current
 
 
 @router.get("/vital-signs/history")
