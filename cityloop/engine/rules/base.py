@@ -138,8 +138,12 @@ class Evaluator:
     def evaluate(
         self, rows: IntArray, ts: FloatArray, value: FloatArray
     ) -> tuple[IntArray, FloatArray, FloatArray, FloatArray] | None:
-        """(rows, ts, signal k × L, shown value k) for the rows to judge, or None."""
-        raise NotImplementedError
+        """(rows, ts, signal k × L, shown value k) for the rows to judge, or None.
+
+        Every reading-driven rule type defines this; time-driven ones (staleness) override
+        `step` instead and never reach it.
+        """
+        raise TypeError(f"{type(self).__name__} must define evaluate() or override step()")
 
     def tick(self, now: float, last_seen: FloatArray) -> Outcome | None:
         """Time-driven evaluation (staleness); most rules only react to readings."""
