@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cityloop.bootstrap import Container
 from cityloop.domain.access import Principal
+from cityloop.domain.territory import Level
 from cityloop.services.auth import AuthenticationFailed
 
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/login")
@@ -44,3 +45,12 @@ async def language(request: Request, lang: str | None = None) -> str:
 
 
 LangDep = Annotated[str, Depends(language)]
+
+
+def territory_of(container: Container, principal: Principal) -> tuple[str | None, str | None]:
+    """The caller's (district, street) for filtering lists; None where it sees the whole."""
+    if principal.citywide:
+        return None, None
+    chain = container.city.jurisdiction_at(principal.jurisdiction).chain
+    street = chain.street if principal.jurisdiction_level.depth >= Level.STREET.depth else None
+    return chain.district, street

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from cityloop.domain.access import Principal
 from cityloop.domain.event import Source
 from cityloop.domain.lifecycle import Action
+from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
 from cityloop.domain.territory import HandlingLevel
+from cityloop.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,17 @@ class Contact:
 
     def is_empty(self) -> bool:
         return not (self.name or self.phone or self.email or self.device_id)
+
+
+def store_contact(uow: UnitOfWork, contact: Contact | None, at: datetime) -> str | None:
+    """Keep a reporter's contact details apart from the event; return their id (None if none)."""
+    if contact is None or contact.is_empty():
+        return None
+    reporter_id = str(uuid.uuid4())
+    uow.reporters.add(
+        Reporter(reporter_id, at, contact.name, contact.phone, contact.email, contact.device_id)
+    )
+    return reporter_id
 
 
 @dataclass(frozen=True, slots=True)

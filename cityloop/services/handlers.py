@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from cityloop.city.model import City
 from cityloop.domain.access import NotFound, Principal
@@ -17,10 +16,10 @@ from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Event, Location
 from cityloop.domain.lifecycle import Action
 from cityloop.domain.report import Channel, Report
-from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
 from cityloop.services import commands as c
 from cityloop.services.ports import UnitOfWork
+from cityloop.services.refs import daily_ref
 from cityloop.services.routing import plan_dispatch
 
 UowFactory = Callable[[], UnitOfWork]
@@ -54,9 +53,7 @@ class Handlers:
         return Location(lon=lon, lat=lat, chain=chain, address=address), []
 
     def next_ref(self, uow: UnitOfWork) -> str:
-        day = self.clock.now().astimezone(ZoneInfo(self.city.timezone)).strftime("%Y%m%d")
-        scope = f"{self.city.code}-{day}"
-        return f"{scope}-{uow.events.next_sequence(scope):06d}"
+        return daily_ref(uow, self.city, self.clock)
 
     def _load(self, uow: UnitOfWork, principal: Principal, event_id: str) -> Event:
         event = uow.events.get(event_id) or uow.events.get_by_ref(event_id)
@@ -92,24 +89,10 @@ class Handlers:
             )
         now = self.clock.now()
         with self.uow() as uow:
-            reporter_ref = None
-            if cmd.contact is not None and not cmd.contact.is_empty():
-                reporter_ref = str(uuid.uuid4())
-                uow.reporters.add(
-                    Reporter(
-                        id=reporter_ref,
-                        created_at=now,
-                        name=cmd.contact.name,
-                        phone=cmd.contact.phone,
-                        email=cmd.contact.email,
-                        device_id=cmd.contact.device_id,
-                    )
-                )
-            day = now.astimezone(ZoneInfo(self.city.timezone)).strftime("%Y%m%d")
-            report_scope = f"{self.city.code}-R{day}"
+            reporter_ref = c.store_contact(uow, cmd.contact, now)
             report = Report(
                 id=str(uuid.uuid4()),
-                ref=f"{report_scope}-{uow.events.next_sequence(report_scope):06d}",
+                ref=daily_ref(uow, self.city, self.clock, "R"),
                 channel=Channel.API,
                 received_at=now,
                 title=cmd.title,

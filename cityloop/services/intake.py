@@ -10,20 +10,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cityloop.city.model import City
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Attachment, Event, Location, Source
 from cityloop.domain.report import Channel, Report
-from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
-from cityloop.services.commands import Contact
+from cityloop.services.commands import Contact, store_contact
 from cityloop.services.dedup import DedupPolicy, DuplicateOf, bbox, best_match
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake_ports import AddressLocator, TextClassifier
 from cityloop.services.ports import UnitOfWork
+from cityloop.services.refs import daily_ref
 from cityloop.services.routing import plan_dispatch
 
 INTAKE = Actor(id="intake", role="system", unit=None)
@@ -211,7 +210,7 @@ class IntakePipeline:
         triage_reasons = self._triage_reasons(incoming, suggestion, located, confident)
         event = Event.report(
             id=str(uuid.uuid4()),
-            ref=self._ref(uow, ""),
+            ref=daily_ref(uow, self.city, self.clock),
             source=incoming.source or _SOURCE_OF[incoming.channel],
             title=(incoming.title or incoming.text)[:200].strip(),
             description=incoming.text,
@@ -244,14 +243,10 @@ class IntakePipeline:
     def _new_report(
         self, uow: UnitOfWork, incoming: IncomingReport, now: Any, located: _Located
     ) -> Report:
-        reporter_id = None
-        if incoming.contact is not None and not incoming.contact.is_empty():
-            reporter_id = str(uuid.uuid4())
-            c = incoming.contact
-            uow.reporters.add(Reporter(reporter_id, now, c.name, c.phone, c.email, c.device_id))
+        reporter_id = store_contact(uow, incoming.contact, now)
         return Report(
             id=str(uuid.uuid4()),
-            ref=self._ref(uow, "R"),
+            ref=daily_ref(uow, self.city, self.clock, "R"),
             channel=incoming.channel,
             received_at=now,
             title=(incoming.title or incoming.text)[:200].strip(),
@@ -267,11 +262,6 @@ class IntakePipeline:
             submitted_by=incoming.submitted_by,
             token=incoming.token,
         )
-
-    def _ref(self, uow: UnitOfWork, kind: str) -> str:
-        day = self.clock.now().astimezone(ZoneInfo(self.city.timezone)).strftime("%Y%m%d")
-        scope = f"{self.city.code}-{kind}{day}"
-        return f"{scope}-{uow.events.next_sequence(scope):06d}"
 
     def _find_duplicate(
         self,

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from cityloop.api import schemas as s
-from cityloop.api.deps import ContainerDep, LangDep, PrincipalDep
+from cityloop.api.deps import ContainerDep, LangDep, PrincipalDep, territory_of
 from cityloop.api.views import event_out
 from cityloop.domain.access import NotFound, Principal, Role
-from cityloop.domain.territory import Level
 from cityloop.services.ports import EventQuery, Notification
 
 router = APIRouter(tags=["work lists"])
@@ -96,11 +95,7 @@ def inbox(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[NotificationOut]:
     """The user's inbox: messages to the user, its unit (in its territory) and its centre."""
-    district = street = None
-    if not principal.citywide:
-        chain = container.city.jurisdiction_at(principal.jurisdiction).chain
-        district = chain.district
-        street = chain.street if principal.jurisdiction_level.depth >= Level.STREET.depth else None
+    district, street = territory_of(container, principal)
     with container.reader() as uow:
         items = uow.notifications.inbox(
             _recipients(principal),

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from cityloop.api.deps import ContainerDep, PrincipalDep
-from cityloop.domain.access import Forbidden, NotFound, Principal, Role
+from cityloop.api.deps import ContainerDep, PrincipalDep, territory_of
+from cityloop.domain.access import Forbidden, NotFound, Role
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.territory import Level
 from cityloop.domain.warning import Warning
@@ -82,14 +82,6 @@ def _warning_out(w: Warning, full: bool = False) -> dict[str, Any]:
     return out
 
 
-def _territory(container: Any, principal: Principal) -> tuple[str | None, str | None]:
-    if principal.citywide:
-        return None, None
-    chain = container.city.jurisdiction_at(principal.jurisdiction).chain
-    street = chain.street if principal.jurisdiction_level.depth >= Level.STREET.depth else None
-    return chain.district, street
-
-
 @router.get("/warnings")
 def list_warnings(
     container: ContainerDep,
@@ -101,7 +93,7 @@ def list_warnings(
     limit: Annotated[int, Query(ge=1, le=2000)] = 500,
 ) -> list[dict[str, Any]]:
     """Warnings in the caller's territory; ``confirmation=pending`` is the confirmation queue."""
-    district, street = _territory(container, principal)
+    district, street = territory_of(container, principal)
     with container.reader() as uow:
         found = uow.warnings.list(
             active=active,

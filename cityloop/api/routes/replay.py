@@ -9,9 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from cityloop.adapters.sql.views_replay import replay, state_at
-from cityloop.api.deps import ContainerDep, PrincipalDep
+from cityloop.api.deps import ContainerDep, PrincipalDep, territory_of
 from cityloop.domain.errors import InvalidCommand
-from cityloop.domain.territory import Level
 
 router = APIRouter(tags=["review"])
 
@@ -30,9 +29,7 @@ def replay_window(
         raise InvalidCommand("from and to need a time zone offset")
     if until <= since:
         raise InvalidCommand("to must be after from")
-    chain = container.city.jurisdiction_at(principal.jurisdiction).chain
-    district = None if principal.citywide else chain.district
-    street = chain.street if principal.jurisdiction_level.depth >= Level.STREET.depth else None
+    district, street = territory_of(container, principal)
     rows = (
         r
         for r in replay(container.engine, since, until)

@@ -1,0 +1,17 @@
+"""Readable references: the city's code, a kind letter, the local day, a daily number."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from cityloop.city.model import City
+from cityloop.domain.clock import Clock
+from cityloop.services.ports import UnitOfWork
+
+
+def daily_ref(uow: UnitOfWork, city: City, clock: Clock, kind: str = "") -> str:
+    """``YZ-20261123-000123`` for events, ``YZ-R20261123-000045`` for reports (kind "R"); the
+    day is the city's local day and the number counts up within it."""
+    day = clock.now().astimezone(ZoneInfo(city.timezone)).strftime("%Y%m%d")
+    scope = f"{city.code}-{kind}{day}"
+    return f"{scope}-{uow.events.next_sequence(scope):06d}"
