@@ -110,6 +110,11 @@ class MemoryEventRepository:
         found = (self.get(i) for i in dict.fromkeys(ids))
         return {e.id: e for e in found if e is not None}
 
+    def prefetch_open_nearby(
+        self, queries: Sequence[tuple[str, tuple[float, float, float, float]]], since: datetime
+    ) -> None:
+        """Nothing to gain in memory: every look-up is already a scan of the dictionary."""
+
     def find_open_nearby(
         self, type_code: str, box: tuple[float, float, float, float], since: datetime
     ) -> builtins.list[Event]:

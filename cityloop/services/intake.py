@@ -17,6 +17,7 @@ from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Attachment, Event, Location, Source
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
+from cityloop.domain.territory import JurisdictionChain
 from cityloop.services.commands import Contact, store_contact
 from cityloop.services.dedup import DedupPolicy, DuplicateOf, bbox, best_match
 from cityloop.services.handlers import UowFactory
@@ -60,6 +61,9 @@ class IncomingReport:
     attachments: tuple[Attachment, ...] = ()
     warning_ids: tuple[str, ...] = ()
     lead_unit: str | None = None  # route to this unit instead of the responsibility list's lead
+    #: The jurisdiction chain at (lon, lat) when the channel has already located the point
+    #: (for its own access check), so the pipeline does not locate it twice.
+    chain: JurisdictionChain | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ class IntakePipeline:
         """Coordinates → jurisdiction chain; else address text → unified address table."""
         address = incoming.address
         if incoming.lon is not None and incoming.lat is not None:
-            chain = self.city.locator.locate(incoming.lon, incoming.lat)
+            chain = incoming.chain or self.city.locator.locate(incoming.lon, incoming.lat)
             if chain is None:
                 raise InvalidCommand(
                     f"the point ({incoming.lon}, {incoming.lat}) is outside the jurisdiction "
@@ -153,9 +157,22 @@ class IntakePipeline:
     def store_prepared(self, prepared: list[Prepared]) -> list[IntakeOutcome]:
         """Store reports already classified and located, in one transaction."""
         with self.uow() as uow:
+            self._prefetch_duplicates(uow, prepared)
             outcomes = [self._store(uow, *p) for p in prepared]
             uow.commit()
         return outcomes
+
+    def _prefetch_duplicates(self, uow: UnitOfWork, prepared: list[Prepared]) -> None:
+        """One query for the stored duplicate candidates of a whole batch."""
+        if len(prepared) < 2:
+            return
+        queries = []
+        for incoming, suggestion, located in prepared:
+            type_code = incoming.type_code or (suggestion["type"] if suggestion else None)
+            loc = located.location
+            if type_code is not None and loc.lon is not None and loc.lat is not None:
+                queries.append((type_code, bbox(loc.lon, loc.lat, self.dedup.radius_m)))
+        uow.events.prefetch_open_nearby(queries, self.clock.now() - self.dedup.window)
 
     def submit_lenient(self, batch: list[IncomingReport]) -> list[IntakeOutcome | InvalidCommand]:
         """Process what is valid in one transaction; return each bad report's error instead."""

@@ -198,3 +198,31 @@ def test_refs_are_readable_and_daily(pipeline: IntakePipeline, demo_city: City) 
     assert out.event.ref.startswith("YZ-20261123-")
     assert out.report.ref.startswith("YZ-R20261123-")
     assert timedelta(0) == out.event.created_at - out.report.received_at
+
+
+def test_a_batch_looks_up_stored_duplicates_once_and_merges_twice_into_the_same_event(
+    pipeline: IntakePipeline,
+    demo_city: City,
+    uow,  # type: ignore[no-untyped-def]
+) -> None:
+    lon, lat = centre(demo_city, "YZ04")
+    first = pipeline.submit(
+        IncomingReport(
+            Channel.GRID, "井盖丢失 manhole cover missing", type_code="UM02", lon=lon, lat=lat
+        )
+    )
+    far_lon, far_lat = centre(demo_city, "YZ08")
+    again = IncomingReport(
+        Channel.DEPARTMENT, "井盖丢失 manhole cover missing", type_code="UM02", lon=lon, lat=lat
+    )
+    elsewhere = IncomingReport(
+        Channel.DEPARTMENT, "井盖丢失", type_code="UM02", lon=far_lon, lat=far_lat
+    )
+    outs = pipeline.submit_many([again, elsewhere, again])
+    assert [o.merged for o in outs] == [True, False, True]
+    assert outs[0].event.id == outs[2].event.id == first.event.id
+    with uow() as u:
+        stored = u.events.get(first.event.id)
+        assert stored is not None
+        assert len(stored.report_ids) == 3
+        assert stored.version == first.event.version + 2

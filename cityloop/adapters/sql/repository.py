@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -77,10 +78,36 @@ _NEARBY = (
 )
 
 
+@functools.lru_cache(maxsize=512)
+def _nearby_many(n: int) -> sa.Select[Any]:
+    """Open events since ``dd_since`` inside any of n (type, box) pairs, as one statement
+    (built once per n: building SQL expressions costs more than running the query)."""
+    e = t.events.c
+    boxes = sa.or_(
+        *(
+            sa.and_(
+                e.type_code == sa.bindparam(f"t{i}"),
+                e.lat.between(sa.bindparam(f"y{i}"), sa.bindparam(f"Y{i}")),
+                e.lon.between(sa.bindparam(f"x{i}"), sa.bindparam(f"X{i}")),
+            )
+            for i in range(n)
+        )
+    )
+    since = sa.bindparam("dd_since", type_=e.created_at.type)
+    return (
+        sa.select(t.events)
+        .where(boxes, e.created_at >= since, e.state.in_(OPEN_STATES))
+        .limit(200 * n)
+    )
+
+
 class SqlEventRepository:
     def __init__(self, db: Db) -> None:
         self.db = db
         self._new_by_type: dict[str, builtins.list[Event]] = {}
+        #: (type, box) → stored open events found by `prefetch_open_nearby` (shared objects)
+        self._nearby: dict[tuple[str, tuple[float, float, float, float]], builtins.list[Event]]
+        self._nearby = {}
 
     def add(self, event: Event) -> None:
         """Queue the event, its units and timeline for the next bulk write."""
@@ -105,6 +132,7 @@ class SqlEventRepository:
     def forget_new(self) -> None:
         """After commit (or rollback), new events are no longer pending."""
         self._new_by_type.clear()
+        self._nearby.clear()
 
     def get(self, event_id: str) -> Event | None:
         row = self.db.execute(t.events.select().where(t.events.c.id == event_id)).first()
@@ -198,6 +226,36 @@ class SqlEventRepository:
             cursor = (items[-1].created_at, items[-1].id)
         return EventPage(items=items, next_cursor=cursor)
 
+    def prefetch_open_nearby(
+        self, queries: Sequence[tuple[str, tuple[float, float, float, float]]], since: datetime
+    ) -> None:
+        """Find the stored candidates of many `find_open_nearby` calls with one query.
+
+        A batch of reports asks once instead of once per report; later calls with the same
+        (type, box) answer from what was found, and an event found for several boxes is one
+        object, so two reports merging into it in one transaction see each other's change.
+        """
+        wanted = builtins.list(dict.fromkeys(queries))
+        if not wanted:
+            return
+        params: dict[str, Any] = {"dd_since": since}
+        for i, (type_code, box) in enumerate(wanted):
+            params[f"t{i}"] = type_code
+            params[f"x{i}"], params[f"y{i}"], params[f"X{i}"], params[f"Y{i}"] = box
+        stmt = _nearby_many(len(wanted))
+        found = [event_from_row(r) for r in self.db.conn.execute(stmt, params)]
+        for type_code, box in wanted:
+            min_lon, min_lat, max_lon, max_lat = box
+            self._nearby[(type_code, box)] = [
+                ev
+                for ev in found
+                if ev.type_code == type_code
+                and ev.location.lon is not None
+                and ev.location.lat is not None
+                and min_lon <= ev.location.lon <= max_lon
+                and min_lat <= ev.location.lat <= max_lat
+            ]
+
     def find_open_nearby(
         self, type_code: str, box: tuple[float, float, float, float], since: datetime
     ) -> builtins.list[Event]:
@@ -207,15 +265,19 @@ class SqlEventRepository:
         batch of reports de-duplicates among itself without flushing after every report.
         """
         min_lon, min_lat, max_lon, max_lat = box
-        params = {
-            "dd_type": type_code,
-            "dd_since": since,
-            "dd_min_lat": min_lat,
-            "dd_max_lat": max_lat,
-            "dd_min_lon": min_lon,
-            "dd_max_lon": max_lon,
-        }
-        found = {r.id: event_from_row(r) for r in self.db.conn.execute(_NEARBY, params)}
+        prefetched = self._nearby.get((type_code, box))
+        if prefetched is not None:
+            found = {e.id: e for e in prefetched if e.state.value in OPEN_STATES}
+        else:
+            params = {
+                "dd_type": type_code,
+                "dd_since": since,
+                "dd_min_lat": min_lat,
+                "dd_max_lat": max_lat,
+                "dd_min_lon": min_lon,
+                "dd_max_lon": max_lon,
+            }
+            found = {r.id: event_from_row(r) for r in self.db.conn.execute(_NEARBY, params)}
         for e in self._new_by_type.get(type_code, ()):
             loc = e.location
             if (

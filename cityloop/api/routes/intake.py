@@ -152,6 +152,7 @@ async def grid_report(
             attachments=attachments,
             submitted_by=principal.username,
             source=Source.GRID,
+            chain=chain,
         )
     )
     out = await asyncio.wrap_future(future)
