@@ -265,6 +265,62 @@ class PlanActivation:
         self._note("proposal_upgraded", at, by, reason, level=level, previous=previous)
         self._record("PlanProposed", at, {"plan": self.plan_id, "level": level})
 
+    # ---- upgrades that wait for a person (plans with confirm) -----------------------------
+
+    @property
+    def pending_level(self) -> str | None:
+        """A graver level whose conditions held while the plan wants a person to confirm it,
+        and that nobody has confirmed or declined yet (read from the timeline)."""
+        pending: str | None = None
+        for entry in self.timeline:
+            kind = entry.get("kind")
+            if kind == "upgrade_proposed":
+                pending = entry["level"]
+            elif pending is not None and kind == "upgraded":
+                if GRADES.index(entry["level"]) >= GRADES.index(pending):
+                    pending = None
+            elif kind in ("downgraded", "upgrade_declined", "terminated"):
+                pending = None
+        return pending
+
+    def propose_upgrade(self, *, level: str, by: Principal, reason: str, at: datetime) -> bool:
+        """A graver level's conditions hold for a plan that wants confirmation: the upgrade
+        waits for a person (`confirm_upgrade`); returns False when nothing new is proposed."""
+        self._ensure_active()
+        check_grade(level)
+        if GRADES.index(level) <= GRADES.index(self.level):
+            return False
+        pending = self.pending_level
+        if pending is not None and GRADES.index(level) <= GRADES.index(pending):
+            return False
+        self._note("upgrade_proposed", at, by, reason, level=level, previous=self.level)
+        self._record(
+            "PlanUpgradeProposed", at, {"plan": self.plan_id, "level": level, "from": self.level}
+        )
+        return True
+
+    def confirm_upgrade(
+        self, *, by: Principal, reason: str, at: datetime, templates: list[TaskTemplate]
+    ) -> None:
+        """A person with the authority of the proposed level confirms the waiting upgrade."""
+        level = self.pending_level
+        if level is None:
+            raise InvalidCommand("no upgrade of this activation is waiting for confirmation")
+        self.change_level(
+            level=level, by=by, reason=reason or "upgrade confirmed", at=at, templates=templates
+        )
+
+    def decline_upgrade(self, *, by: Principal, reason: str, at: datetime) -> None:
+        """A person with the authority of the proposed level declines the waiting upgrade."""
+        level = self.pending_level
+        if level is None:
+            raise InvalidCommand("no upgrade of this activation is waiting for confirmation")
+        authorize_level(by, level)
+        if not reason.strip():
+            raise InvalidCommand("declining an upgrade needs a reason")
+        self._note("upgrade_declined", at, by, reason, level=level)
+        self._record("PlanUpgradeDeclined", at, {"plan": self.plan_id, "level": level})
+
     # ---- resources ------------------------------------------------------------------------
 
     def assign_resource(
@@ -394,26 +450,40 @@ class PlanActivation:
         self._feedback(task, "done", by, feedback, at)
         self._record("PlanTaskDone", at, {"task": task_id, "unit": task.department, "late": late})
 
-    def mark_overdue(self, now: datetime) -> list[PlanTask]:
-        """Flag (once) every open task past its deadline; each is escalated by an event."""
+    def mark_overdue(self, now: datetime, escalate_to: str | None = None) -> list[PlanTask]:
+        """Flag (once) every open task past its deadline; each is escalated by an event, to the
+        centre ``escalate_to`` (the level above the activation's) when one is given."""
         found = []
         for task in self.tasks:
             if task.overdue(now) and task.overdue_at is None:
                 task.overdue_at = now
                 found.append(task)
-                self.timeline.append(
-                    {
-                        "at": now.isoformat(),
-                        "kind": "task_overdue",
-                        "task": task.id,
-                        "unit": task.department,
-                        "by": "system",
-                    }
+                late_min = int((now - task.due_at).total_seconds() // 60)
+                why = (
+                    f"task {task.id} of {task.department} not done by its deadline "
+                    f"{task.due_at.isoformat()} ({late_min} min late)"
                 )
+                entry: dict[str, Any] = {
+                    "at": now.isoformat(),
+                    "kind": "task_overdue",
+                    "task": task.id,
+                    "unit": task.department,
+                    "by": "system",
+                    "reason": why,
+                }
+                if escalate_to is not None:
+                    entry["escalated_to"] = escalate_to
+                self.timeline.append(entry)
                 self._record(
                     "PlanTaskOverdue",
                     now,
-                    {"task": task.id, "unit": task.department, "due_at": task.due_at.isoformat()},
+                    {
+                        "task": task.id,
+                        "unit": task.department,
+                        "due_at": task.due_at.isoformat(),
+                        "escalated_to": escalate_to,
+                        "reason": why,
+                    },
                 )
         if found:
             self.updated_at = now

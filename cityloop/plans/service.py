@@ -279,13 +279,32 @@ class PlanService:
     # ---- confirmation of a proposal -------------------------------------------------------
 
     def confirm(self, activation_id: str, principal: Principal, reason: str) -> PlanActivation:
-        """A person with the level's authority starts a proposed activation."""
+        """A person with the level's authority starts a proposed activation, or carries out
+        the upgrade that waits for confirmation on an active one."""
 
         def apply(act: PlanActivation) -> None:
-            spec = self._level(self.plan(act.plan_id), act.level)
-            act.confirm(by=principal, reason=reason, at=self.clock.now(), templates=templates(spec))
+            plan = self.plan(act.plan_id)
+            now = self.clock.now()
+            if act.status is ActivationStatus.ACTIVE and act.pending_level is not None:
+                spec = self._level(plan, act.pending_level)
+                act.mark_overdue(now, escalate_to=self.centre_above(act.jurisdiction))
+                act.confirm_upgrade(by=principal, reason=reason, at=now, templates=templates(spec))
+                act.message = self._message(plan, spec, act.jurisdiction)
+                return
+            spec = self._level(plan, act.level)
+            act.confirm(by=principal, reason=reason, at=now, templates=templates(spec))
 
         return self._change(activation_id, principal, apply)
+
+    def decline_upgrade(
+        self, activation_id: str, principal: Principal, reason: str
+    ) -> PlanActivation:
+        """A person with the proposed level's authority declines the waiting upgrade."""
+        return self._change(
+            activation_id,
+            principal,
+            lambda act: act.decline_upgrade(by=principal, reason=reason, at=self.clock.now()),
+        )
 
     # ---- background work (Container.tick) -------------------------------------------------
 
@@ -301,34 +320,46 @@ class PlanService:
         with self.uow() as uow:
             repo = uow.plan_activations
             for act in repo.list(status=ActivationStatus.ACTIVE.value, limit=10_000):
-                late = act.mark_overdue(now)
+                above = self.centre_above(act.jurisdiction)
+                late = act.mark_overdue(now, escalate_to=above)
                 if not late:
                     continue
                 chain = self.city.jurisdictions[act.jurisdiction].chain
                 plan = self.plans.get(act.plan_id)
                 name = plan.name.zh if plan else act.plan_id
                 for task in late:
-                    uow.notifications.add(
-                        Notification(
-                            created_at=now,
-                            channel="inbox",
-                            recipient_kind="unit",
-                            recipient=task.department,
-                            kind="plan_task_overdue",
-                            title=f"预案任务超时 / Plan task overdue: {name} · {task.id}",
-                            body=f"{task.action_zh} / {task.action_en} "
-                            f"(due {task.due_at.isoformat()})",
-                            district_code=chain.district,
-                            street_code=chain.street,
-                            status="sent",
-                            sent_at=now,
-                            link=f"/api/v1/plan-activations/{act.id}",
+                    body = f"{task.action_zh} / {task.action_en} (due {task.due_at.isoformat()})"
+                    # The late department hears of it, and so does the centre one level up
+                    # (督办), as with an overdue event.
+                    for kind, recipient, title in (
+                        ("unit", task.department, "预案任务超时 / Plan task overdue"),
+                        ("centre", above, "预案任务超时督办 / Plan task overdue, escalated"),
+                    ):
+                        uow.notifications.add(
+                            Notification(
+                                created_at=now,
+                                channel="inbox",
+                                recipient_kind=kind,
+                                recipient=recipient,
+                                kind="plan_task_overdue",
+                                title=f"{title}: {name} · {task.id}",
+                                body=body if kind == "unit" else f"{task.department}: {body}",
+                                district_code=chain.district,
+                                street_code=chain.street,
+                                status="sent",
+                                sent_at=now,
+                                link=f"/api/v1/plan-activations/{act.id}",
+                            )
                         )
-                    )
                 repo.save(act)
                 flagged += len(late)
             uow.commit()
         return flagged
+
+    def centre_above(self, code: str) -> str:
+        """The command centre one level above a jurisdiction's (the city's for the city)."""
+        j = self.city.jurisdictions[code]
+        return j.parent_code or j.code
 
     def _area_of(
         self, event_ids: builtins.list[str], warning_ids: builtins.list[str], snap: Snapshot
@@ -349,7 +380,7 @@ class PlanService:
         snap = self._snapshot(None)
         system = system_principal(self.city)
         now = self.clock.now()
-        counts = {"activated": 0, "proposed": 0, "upgraded": 0}
+        counts = {"activated": 0, "proposed": 0, "upgraded": 0, "upgrade_proposed": 0}
         with self.uow() as uow:
             repo = uow.plan_activations
             open_acts = [
@@ -377,8 +408,14 @@ class PlanService:
                     spec = self._level(plan, grade)
                     if act.status is ActivationStatus.PROPOSED:
                         act.repropose(level=grade, by=system, reason=why, at=now)
+                    elif plan.confirm:
+                        # The plan wants a person to decide: the upgrade waits for them.
+                        if act.propose_upgrade(level=grade, by=system, reason=why, at=now):
+                            counts["upgrade_proposed"] += 1
+                            repo.save(act)
+                        continue
                     else:
-                        act.mark_overdue(now)
+                        act.mark_overdue(now, escalate_to=self.centre_above(act.jurisdiction))
                         act.change_level(
                             level=grade, by=system, reason=why, at=now, templates=templates(spec)
                         )

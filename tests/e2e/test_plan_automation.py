@@ -137,6 +137,14 @@ def test_the_tick_escalates_overdue_tasks(api: Api) -> None:
                 limit=50,
             )  # fmt: skip
         assert {n.recipient for n in inbox if n.kind == "plan_task_overdue"} == units
+        # ... and the centre one level up hears of it (督办), as with an overdue event.
+        above = api.container.city.jurisdictions[act["jurisdiction"]].parent_code
+        assert {e.get("escalated_to") for e in late} == {above}
+        with api.container.reader() as uow:
+            centre = uow.notifications.inbox(
+                [("centre", above)], district=None, street=None, unread_only=False, limit=50
+            )
+        assert any(n.kind == "plan_task_overdue" for n in centre)
         with api.container.reader() as uow:
             names = {m.name for m in uow.unpublished(limit=10_000)}
         assert "PlanTaskOverdue" in names or late  # relayed by the tick
@@ -173,3 +181,25 @@ def test_resources_are_assigned_released_and_counted_per_district(api: Api) -> N
     assert any(e["kind"] == "resource_released" for e in r.json()["timeline"])
     final = api.get("/api/v1/resources/availability", "city_op").json()
     assert final["districts"] == before["districts"]
+
+
+def test_an_upgrade_of_a_plan_with_confirmation_waits_for_a_person_too(api: Api) -> None:
+    district = districts(api)[1]
+    act = next(
+        a for a in activations(api, "rainstorm-waterlogging")
+        if a["jurisdiction"] == district and a["status"] == "active"
+    )  # fmt: skip
+    report(api, district, "ND01", 20, start=5)  # 25 points: a graver level's conditions hold
+    api.container.tick()
+    got = api.get(f"/api/v1/plan-activations/{act['id']}", "city_op").json()
+    pending = got["pending_level"]
+    assert got["level"] == act["level"] == "IV"
+    assert pending in ("III", "II", "I")
+    base = f"/api/v1/plan-activations/{act['id']}"
+    assert api.post(f"{base}/decline-upgrade", "city_op", {"reason": ""}).status_code == 422
+    r = api.post(f"{base}/confirm", "city_op", {"reason": "积水点激增，升级"})
+    assert r.status_code == 200, r.text
+    up = r.json()
+    assert (up["level"], up["pending_level"]) == (pending, None)
+    assert [e["kind"] for e in up["timeline"]][-2:] == ["upgrade_proposed", "upgraded"]
+    assert api.post(f"{base}/decline-upgrade", "city_op", {"reason": "x"}).status_code == 422

@@ -79,6 +79,7 @@ def _activation_out(act: PlanActivation, container: Container, lang: str) -> dic
         "id": act.id,
         "plan_id": act.plan_id,
         "level": act.level,
+        "pending_level": act.pending_level,
         "status": act.status.value,
         "jurisdiction": act.jurisdiction,
         "activated_at": act.activated_at.isoformat(),
@@ -211,8 +212,23 @@ def confirm_activation(
     lang: LangDep,
 ) -> Any:
     """Confirm a proposal (a plan with `confirm: true` whose conditions held): the plan starts,
-    every department of the level gets its task. Needs the level's authority."""
+    every department of the level gets its task. On an active activation whose graver level
+    waits for confirmation (`pending_level`), carries out that upgrade. Needs the level's
+    authority."""
     act = _service(container).confirm(activation_id, principal, body.reason)
+    return _activation_out(act, container, lang)
+
+
+@router.post("/plan-activations/{activation_id}/decline-upgrade")
+def decline_upgrade(
+    activation_id: str,
+    body: ReasonIn,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+) -> Any:
+    """Decline the upgrade that waits for confirmation (`pending_level`), with a reason."""
+    act = _service(container).decline_upgrade(activation_id, principal, body.reason)
     return _activation_out(act, container, lang)
 
 

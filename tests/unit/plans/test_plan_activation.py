@@ -189,3 +189,43 @@ def test_resources_are_assigned_to_tasks_released_and_freed_on_termination() -> 
     kinds = [e["kind"] for e in act.timeline]
     assert kinds.count("resource_assigned") == 2
     assert kinds.count("resource_released") == 2
+
+
+def test_an_upgrade_of_a_plan_that_wants_confirmation_waits_for_a_person() -> None:
+    act = activate("IV", by=DISTRICT)
+    system = who(Role.ADMIN)
+    assert act.propose_upgrade(level="III", by=system, reason="30 points", at=T0)
+    assert (act.level, act.pending_level) == ("IV", "III")
+    assert not act.propose_upgrade(level="III", by=system, reason="still 30", at=T0)
+    assert {t.department for t in act.tasks} == {"URBAN", "WATERCO"}  # nothing new yet
+    with pytest.raises(Forbidden):
+        act.confirm_upgrade(by=STREET, reason="ok", at=T0, templates=III)
+    act.confirm_upgrade(by=DISTRICT, reason="核实", at=T0 + timedelta(minutes=3), templates=III)
+    assert (act.level, act.pending_level) == ("III", None)
+    assert "TPOL" in {t.department for t in act.tasks}
+    assert [e["kind"] for e in act.timeline][-2:] == ["upgrade_proposed", "upgraded"]
+    with pytest.raises(InvalidCommand):
+        act.confirm_upgrade(by=CITY, reason="again", at=T0, templates=III)
+
+
+def test_a_declined_upgrade_is_not_proposed_again_unless_graver() -> None:
+    act = activate("IV", by=DISTRICT)
+    system = who(Role.ADMIN)
+    act.propose_upgrade(level="III", by=system, reason="30 points", at=T0)
+    with pytest.raises(InvalidCommand):
+        act.decline_upgrade(by=DISTRICT, reason=" ", at=T0)
+    act.decline_upgrade(by=DISTRICT, reason="已在处置", at=T0)
+    assert (act.level, act.pending_level) == ("IV", None)
+    assert [e.name for e in act.events][-1] == "PlanUpgradeDeclined"
+    assert act.propose_upgrade(level="II", by=system, reason="60 points", at=T0)
+    assert act.pending_level == "II"
+
+
+def test_an_overdue_task_is_escalated_to_the_centre_above_with_the_reason() -> None:
+    act = activate("IV", by=STREET)
+    late = act.mark_overdue(T0 + timedelta(minutes=45), escalate_to="YZ01")
+    assert [t.id for t in late] == ["sewer"]  # due after 30 min; drain has 60
+    entry = act.timeline[-1]
+    assert (entry["kind"], entry["escalated_to"]) == ("task_overdue", "YZ01")
+    assert "15 min late" in entry["reason"]
+    assert act.events[-1].payload["escalated_to"] == "YZ01"
