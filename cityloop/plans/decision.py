@@ -3,15 +3,18 @@
 Pure computation with NumPy on the city's address table (`addresses.csv`) and resource registry
 (`resources.csv`). Every figure carries a `how` saying how it was computed:
 
-- **Exposed sites**: the places of the address table of kind `school` and `hospital` whose
-  great-circle (haversine) distance to the point is at most the radius. The address table has no
-  kind for elderly homes, so none are reported (said in the output, never invented).
+- **Exposed sites**: the places of the address table of kind `school`, `hospital` and
+  `elderly_home` whose great-circle (haversine) distance to the point is at most the radius. A
+  kind the city's table lacks is reported as such (count null, said in the output), never
+  invented.
 - **Population (estimate)**: the demo city has no population data. Residential addresses within
   the radius are counted: each house number stands for `HOUSEHOLDS_PER_HOUSE_NUMBER` households and
   each residential compound for `HOUSEHOLDS_PER_COMPOUND` more, each household of
   `PERSONS_PER_HOUSEHOLD` persons. All three are assumptions, stated in the output.
 - **Nearest resources**: available resources (registry status `available` and not held by an
-  active activation), by haversine distance; ETA = distance / `URBAN_SPEED_KMH`.
+  active activation), quickest first by the city's travel model (`cityloop.plans.travel`: the
+  fastest path over the road graph when the city has `roads.geojson`, else the straight line at
+  `URBAN_SPEED_KMH`); ETA = that travel time.
 - **Courses of action**: each response level IV → I of the plan; the units its tasks need (per
   type, the summed counts) are matched to the nearest available units of that type. Parts:
   `mean_eta_min` (mean ETA of the matched units), `share_within_30min` (units within
@@ -33,6 +36,7 @@ import numpy as np
 from cityloop.dispatch.address.schema import ADDRESSES_FILE, read_address_rows
 from cityloop.plans.resources import RESOURCE_TYPES, ResourceRegistry, haversine_m
 from cityloop.plans.schema import PlanFile
+from cityloop.plans.travel import StraightLine, TravelModel
 
 #: Travel speed assumed for every resource in town (km/h), great-circle distance.
 URBAN_SPEED_KMH = 30.0
@@ -57,7 +61,7 @@ FORMULA = (
 
 
 def eta_min(distance_m: float) -> float:
-    """Minutes to cover `distance_m` at `URBAN_SPEED_KMH`."""
+    """Minutes to cover `distance_m` in a straight line at `URBAN_SPEED_KMH`."""
     return distance_m / (URBAN_SPEED_KMH * 1000.0 / 60.0)
 
 
@@ -150,7 +154,7 @@ def _exposure(places: Places, lon: float, lat: float, radius_m: float) -> dict[s
     return {"sites": sites, "population": population, "_site_points": site_rows}
 
 
-def _unit(registry: ResourceRegistry, i: int, distance: float) -> dict[str, Any]:
+def _unit(registry: ResourceRegistry, i: int, distance: float, minutes: float) -> dict[str, Any]:
     r = registry.rows[i]
     return {
         "id": r.id,
@@ -160,27 +164,38 @@ def _unit(registry: ResourceRegistry, i: int, distance: float) -> dict[str, Any]
         "category": r.category,
         "department": r.department,
         "distance_m": round(distance, 1),
-        "eta_min": round(eta_min(distance), 2),
+        "eta_min": round(minutes, 2),
     }
 
 
 class _Nearest:
-    """Available resources by type, sorted by distance to the point."""
+    """Available resources by type, sorted by travel time to the point."""
 
-    def __init__(self, registry: ResourceRegistry, lon: float, lat: float, held: set[str]):
+    def __init__(
+        self,
+        registry: ResourceRegistry,
+        lon: float,
+        lat: float,
+        held: set[str],
+        travel: TravelModel,
+    ):
         self.registry = registry
         rows = registry.rows
-        self.by_type: dict[str, list[tuple[int, float]]] = {}
+        self.by_type: dict[str, list[tuple[int, float, float]]] = {}
         if not rows:
             return
-        dist = haversine_m(lon, lat, [r.lon for r in rows], [r.lat for r in rows])
-        for i in np.argsort(dist, kind="stable"):
+        lons, lats = [r.lon for r in rows], [r.lat for r in rows]
+        dist = haversine_m(lon, lat, lons, lats)
+        minutes = travel.minutes(lon, lat, lons, lats)
+        for i in np.argsort(minutes, kind="stable"):
             r = rows[int(i)]
             if r.status == "available" and r.id not in held:
-                self.by_type.setdefault(r.type, []).append((int(i), float(dist[i])))
+                self.by_type.setdefault(r.type, []).append(
+                    (int(i), float(dist[i]), float(minutes[i]))
+                )
 
     def take(self, type: str, n: int) -> list[dict[str, Any]]:
-        return [_unit(self.registry, i, d) for i, d in self.by_type.get(type, [])[:n]]
+        return [_unit(self.registry, i, d, m) for i, d, m in self.by_type.get(type, [])[:n]]
 
 
 def _coverage(sites: list[tuple[float, float]], teams: int) -> tuple[float, int]:
@@ -202,7 +217,9 @@ def _coverage(sites: list[tuple[float, float]], teams: int) -> tuple[float, int]
     return n / len(sites), n
 
 
-def _course(plan: PlanFile, grade: str, nearest: _Nearest, sites: list[Any]) -> dict[str, Any]:
+def _course(
+    plan: PlanFile, grade: str, nearest: _Nearest, sites: list[Any], travel: TravelModel
+) -> dict[str, Any]:
     spec = plan.level(grade)
     assert spec is not None
     needed: dict[str, int] = {}
@@ -243,7 +260,7 @@ def _course(plan: PlanFile, grade: str, nearest: _Nearest, sites: list[Any]) -> 
         "how": {
             "resources": "per needed type, the summed counts of the level's tasks, matched to "
             "the nearest available units of that type (fewer when fewer are available)",
-            "mean_eta_min": f"mean of the matched units' ETA (distance / {URBAN_SPEED_KMH:g} km/h)",
+            "mean_eta_min": f"mean of the matched units' ETA ({travel.how})",
             "share_within_30min": f"{within} units with ETA ≤ {ETA_TARGET_MIN:g} min / "
             f"{total} units needed",
             "coverage": f"{covered} of {len(sites)} exposed sites within "
@@ -264,15 +281,17 @@ def decision_support(
     registry: ResourceRegistry,
     held: set[str],
     plan: PlanFile | None,
+    travel: TravelModel | None = None,
 ) -> dict[str, Any]:
     """Exposure around (lon, lat), the nearest available resources and the plan's levels
     compared; see the module's docstring for every method."""
     exposure = _exposure(places, lon, lat, radius_m)
     site_points = exposure.pop("_site_points")
-    nearest = _Nearest(registry, lon, lat, held)
+    travel = travel or StraightLine(URBAN_SPEED_KMH)
+    nearest = _Nearest(registry, lon, lat, held, travel)
     resources = {t: nearest.take(t, 3) for t in sorted(nearest.by_type)}
     courses = (
-        [_course(plan, g, nearest, site_points) for g in LEVEL_ORDER if plan.level(g)]
+        [_course(plan, g, nearest, site_points, travel) for g in LEVEL_ORDER if plan.level(g)]
         if plan is not None
         else []
     )
@@ -283,10 +302,10 @@ def decision_support(
         **exposure,
         "nearest_resources": {
             "by_type": resources,
-            "speed_kmh": URBAN_SPEED_KMH,
-            "how": f"the 3 nearest available resources of each type (registry status "
-            f"'available', not held by an active plan activation), {HAVERSINE}; ETA = "
-            f"distance / {URBAN_SPEED_KMH:g} km/h (assumed urban speed, straight line)",
+            "travel": travel.kind,
+            "how": "the 3 quickest-to-arrive available resources of each type (registry status "
+            f"'available', not held by an active plan activation); distance_m: {HAVERSINE}; "
+            f"eta_min: {travel.how}",
         },
         "plan_id": plan.id if plan is not None else None,
         "courses_of_action": courses,

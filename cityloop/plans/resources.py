@@ -110,6 +110,8 @@ def haversine_m(lon: float, lat: float, lons: Any, lats: Any) -> np.ndarray[Any,
 class Nearby:
     resource: ResourceRow
     distance_m: float
+    #: Travel minutes by the travel model the search was given (None without one).
+    eta_min: float | None = None
 
 
 class ResourceRegistry:
@@ -133,8 +135,10 @@ class ResourceRegistry:
         type: str | None = None,
         limit: int = 10,
         available_only: bool = True,
+        travel: Any = None,
     ) -> list[Nearby]:
-        """The nearest resources of a type or category (`team`…), nearest first."""
+        """The nearest resources of a type or category (`team`…), nearest first: by great-circle
+        distance, or by travel time when given a travel model (`cityloop.plans.travel`)."""
         if not self.rows:
             return []
         mask = np.ones(len(self.rows), dtype=bool)
@@ -146,5 +150,9 @@ class ResourceRegistry:
         if idx.size == 0:
             return []
         dist = haversine_m(lon, lat, self._lons[idx], self._lats[idx])
-        order = np.argsort(dist, kind="stable")[:limit]
-        return [Nearby(self.rows[int(idx[i])], float(dist[i])) for i in order]
+        if travel is None:
+            order = np.argsort(dist, kind="stable")[:limit]
+            return [Nearby(self.rows[int(idx[i])], float(dist[i])) for i in order]
+        minutes = travel.minutes(lon, lat, self._lons[idx], self._lats[idx])
+        order = np.argsort(minutes, kind="stable")[:limit]
+        return [Nearby(self.rows[int(idx[i])], float(dist[i]), float(minutes[i])) for i in order]

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from cityloop.plans.decision import ETA_TARGET_MIN, URBAN_SPEED_KMH
+from cityloop.plans.decision import ETA_TARGET_MIN
+from cityloop.plans.resources import ResourceRegistry
+from cityloop.plans.travel import SPEEDS_KMH, travel_model
 from tests.e2e.conftest import Api
 
 
-def hospital_event(api: Api) -> str:
-    """A waterlogging event right next to the demo city's first hospital."""
+def hospital_event(api: Api, site: str = "hospital") -> str:
+    """A waterlogging event right next to the demo city's first hospital (or other site)."""
     from cityloop.plans.decision import load_places
 
     places = load_places(api.container.city.root)
-    i = next(k for k, kind in enumerate(places.kinds) if kind == "hospital")
+    i = next(k for k, kind in enumerate(places.kinds) if kind == site)
     lon, lat = float(places.lon[i]) + 0.0003, float(places.lat[i])
     body = {"title": "医院门口积水", "type_code": "ND01", "lon": lon, "lat": lat}
     r = api.post("/api/v1/events", "city_op", body)
@@ -21,11 +24,9 @@ def hospital_event(api: Api) -> str:
     return str(r.json()["id"])
 
 
-def check_figures(body: dict[str, Any]) -> None:
+def check_figures(api: Api, body: dict[str, Any]) -> None:
     sites = body["sites"]
-    assert sites["elderly_home"]["count"] is None  # the address table has none
-    assert "no places of kind 'elderly_home'" in sites["elderly_home"]["how"]
-    for kind in ("school", "hospital"):
+    for kind in ("school", "hospital", "elderly_home"):
         d = [s["distance_m"] for s in sites[kind]["items"]]
         assert d == sorted(d)
         assert all(x <= body["radius_m"] for x in d)
@@ -35,11 +36,21 @@ def check_figures(body: dict[str, Any]) -> None:
     assert pop["is_estimate"]
     assert "ESTIMATE" in pop["how"]
     assert pop["estimate"] == round(pop["households"] * 2.5)
+    # The demo city has roads.geojson: ETAs are travel times over the road graph, quickest first.
+    travel = travel_model(Path(api.container.city.root))
+    assert body["nearest_resources"]["travel"] == travel.kind == "road_graph"
+    assert "road graph" in body["nearest_resources"]["how"]
+    registry = {r.id: r for r in ResourceRegistry.load(Path(api.container.city.root)).rows}
+    point = body["point"]
     for units in body["nearest_resources"]["by_type"].values():
-        d = [u["distance_m"] for u in units]
-        assert d == sorted(d)
+        etas = [u["eta_min"] for u in units]
+        assert etas == sorted(etas)
         for u in units:
-            assert abs(u["eta_min"] - u["distance_m"] / (URBAN_SPEED_KMH * 1000 / 60)) < 0.01
+            r = registry[u["id"]]
+            expected = travel.minutes(point["lon"], point["lat"], [r.lon], [r.lat])[0]
+            assert abs(u["eta_min"] - expected) < 0.01
+            # Never quicker than a straight line at the fastest road speed.
+            assert u["eta_min"] >= u["distance_m"] / (max(SPEEDS_KMH.values()) * 1000 / 60) - 0.01
     courses = body["courses_of_action"]
     assert [c["level"] for c in courses] == ["IV", "III", "II", "I"]
     for c in courses:
@@ -69,7 +80,7 @@ def test_decision_support_for_an_event(api: Api) -> None:
     assert body["plan_id"] == "rainstorm-waterlogging"
     assert body["sites"]["hospital"]["count"] >= 1
     assert body["population"]["estimate"] > 0
-    check_figures(body)
+    check_figures(api, body)
     wide = api.get(f"/api/v1/decision-support?event_id={eid}&radius_m=5000", "city_op").json()
     assert wide["population"]["estimate"] >= body["population"]["estimate"]
 
@@ -83,7 +94,7 @@ def test_decision_support_for_an_activation(api: Api) -> None:
     r = api.get(f"/api/v1/decision-support?activation_id={aid}", "city_op")
     assert r.status_code == 200, r.text
     assert r.json()["subject"]["activation_id"] == aid
-    check_figures(r.json())
+    check_figures(api, r.json())
     api.post(f"/api/v1/plan-activations/{aid}/terminate", "city_op", {"reason": "over"})
 
 
@@ -97,3 +108,13 @@ def test_invisible_events_and_bad_requests(api: Api) -> None:
     assert api.get("/api/v1/decision-support?event_id=nope", "city_op").status_code == 404
     assert api.get("/api/v1/decision-support", "city_op").status_code == 422
     assert api.client.get(f"/api/v1/decision-support?event_id={eid}").status_code == 401
+
+
+def test_elderly_homes_next_to_an_event_are_exposed_sites(api: Api) -> None:
+    eid = hospital_event(api, "elderly_home")
+    r = api.get(f"/api/v1/decision-support?event_id={eid}&radius_m=300", "city_op")
+    assert r.status_code == 200, r.text
+    homes = r.json()["sites"]["elderly_home"]
+    assert homes["count"] >= 1
+    assert homes["items"][0]["distance_m"] < 60
+    assert "elderly_home" in homes["how"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -13,6 +14,7 @@ from cityloop.domain.plan_activation import PlanActivation
 from cityloop.plans.resources import CATEGORIES, RESOURCE_TYPES
 from cityloop.plans.schema import PlanFile
 from cityloop.plans.service import PlanService, resource_registry
+from cityloop.plans.travel import travel_model
 
 router = APIRouter(tags=["plans"])
 
@@ -310,20 +312,25 @@ def nearest_resources(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     include_unavailable: bool = False,
 ) -> Any:
-    """The nearest (available) resources by great-circle distance, nearest first."""
+    """The nearest (available) resources by travel time — over the city's road graph when it
+    has `roads.geojson`, else straight line — quickest first."""
     if type is not None and type not in RESOURCE_TYPES and type not in CATEGORIES:
         from cityloop.domain.errors import InvalidCommand
 
         raise InvalidCommand(f"unknown resource type '{type}'")
     registry = resource_registry(container.city.root)
+    travel = travel_model(Path(container.city.root))
     hits = registry.nearest(
-        lon, lat, type=type, limit=limit, available_only=not include_unavailable
+        lon, lat, type=type, limit=limit, available_only=not include_unavailable, travel=travel
     )
     return {
-        "how": "great-circle (haversine) distance on a sphere of radius 6,371,008.8 m",
+        "how": "ordered by travel time (eta_min): " + travel.how + "; distance_m is the "
+        "great-circle (haversine) distance on a sphere of radius 6,371,008.8 m",
+        "travel": travel.kind,
         "items": [
             {**h.resource.model_dump(), "category": h.resource.category,
-             "distance_m": round(h.distance_m, 1)}
+             "distance_m": round(h.distance_m, 1),
+             "eta_min": round(h.eta_min, 2) if h.eta_min is not None else None}
             for h in hits
         ],
     }  # fmt: skip
@@ -339,7 +346,6 @@ def decision_support(
 ) -> Any:
     """For an event or a plan activation: key sites and estimated population within the radius,
     the nearest available resources, and the plan's levels compared by a documented score."""
-    from pathlib import Path
 
     from cityloop.domain.access import NotFound
     from cityloop.domain.errors import InvalidCommand
@@ -394,6 +400,7 @@ def decision_support(
         radius_m=radius_m,
         places=load_places(Path(city.root)),
         registry=service.registry,
+        travel=travel_model(Path(city.root)),
         held=set(service.held()),
         plan=plan,
     )

@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 
 from cityloop.city.generate.gazetteer_names import (
+    ELDERLY_HOMES_PER_DISTRICT,
     PLACE_PATTERNS,
     PLACES_PER_DISTRICT,
     ROAD_NAMED_SHARE,
@@ -108,11 +109,12 @@ def _district_places(
     bases: list[tuple[str, str]],
     used: set[str],
     rng: np.random.Generator,
+    counts: dict[str, int] = PLACES_PER_DISTRICT,
 ) -> list[_Entry]:
     weights = np.array([r.line.length for r in roads])
     weights /= weights.sum()
     out: list[_Entry] = []
-    for kind, count in PLACES_PER_DISTRICT.items():
+    for kind, count in counts.items():
         patterns = PLACE_PATTERNS[kind]
         made = 0
         for _attempt in range(count * 20):
@@ -131,6 +133,8 @@ def _district_places(
             x, y = _place_beside(road, rng)
             out.append(_Entry(kind, zh, en, x, y, road_code=road.code))
             made += 1
+    if counts is not PLACES_PER_DISTRICT:
+        return out
     name = city.jurisdictions[district]
     ward = name.name_en.removesuffix(" District")
     for zh, en in ((f"{name.name_zh}人民医院", f"{ward} People's Hospital"),):
@@ -214,6 +218,11 @@ def write_gazetteer(out: Path, seed: int) -> None:
         mine = [r for r in roads if r.district == district]
         places += _district_places(city, district, mine, bases, used, rng)
     places += _offices(city, frame) + _bridges(city, frame, roads, used)
+    homes_rng = np.random.default_rng([seed, _SEED_SALT, 1])
+    homes = {"elderly_home": ELDERLY_HOMES_PER_DISTRICT}
+    for district in sorted({r.district for r in roads}):
+        mine = [r for r in roads if r.district == district]
+        places += _district_places(city, district, mine, bases, used, homes_rng, homes)
     entries += places
     locator = Locator.from_jurisdictions(city.jurisdictions.values(), resolution=1024)
     grids, lon, lat, streets = _locate(entries, frame, locator)

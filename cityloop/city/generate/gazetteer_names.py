@@ -75,6 +75,7 @@ PLACE_PATTERNS: dict[str, tuple[tuple[str, str], ...]] = {
     "compound": (("小区", "Estate"), ("花园", "Garden")),
     "school": (("小学", "Primary School"), ("中学", "Middle School"), ("幼儿园", "Kindergarten")),
     "hospital": (("医院", "Hospital"), ("中医院", "TCM Hospital")),
+    "elderly_home": (("养老院", "Elderly Home"), ("敬老院", "Home for the Aged")),
     "market": (("菜市场", "Market"), ("农贸市场", "Farmers Market")),
     "station": (("站", "Station"),),
     "park": (("公园", "Park"),),
@@ -92,11 +93,16 @@ PLACES_PER_DISTRICT: dict[str, int] = {
     "mall": 5,
 }
 
+#: Elderly homes per district (drawn after every other place, from a random stream of their own,
+#: so that adding them left every other row of the table as it was).
+ELDERLY_HOMES_PER_DISTRICT = 3
+
 #: Places named after their road rather than a place name, by kind.
 ROAD_NAMED_SHARE: dict[str, float] = {
     "compound": 0.1,
     "school": 0.4,
     "hospital": 0.2,
+    "elderly_home": 0.3,
     "market": 0.6,
     "station": 1.0,
     "park": 0.2,

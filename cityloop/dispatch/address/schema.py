@@ -29,6 +29,7 @@ PlaceKind = Literal[
     "compound",
     "school",
     "hospital",
+    "elderly_home",
     "market",
     "station",
     "park",
