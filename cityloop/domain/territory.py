@@ -75,3 +75,13 @@ class JurisdictionChain:
 
     def as_dict(self) -> dict[str, str | None]:
         return {lvl.value: self.code_at(lvl) for lvl in LEVELS}
+
+
+def spanning_level(a: JurisdictionChain, b: JurisdictionChain) -> HandlingLevel:
+    """The lowest command centre whose territory holds both places: their street when they lie
+    in one street, their district when in one district, else the city."""
+    if a.street is not None and a.street == b.street:
+        return HandlingLevel.STREET
+    if a.district is not None and a.district == b.district:
+        return HandlingLevel.DISTRICT
+    return HandlingLevel.CITY

@@ -15,9 +15,10 @@ from cityloop.city.model import City
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Attachment, Event, Location, Source
+from cityloop.domain.lifecycle import Action
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
-from cityloop.domain.territory import JurisdictionChain
+from cityloop.domain.territory import HandlingLevel, JurisdictionChain, spanning_level
 from cityloop.services.commands import Contact, store_contact
 from cityloop.services.dedup import DedupPolicy, DuplicateOf, bbox, best_match
 from cityloop.services.handlers import UowFactory
@@ -220,6 +221,7 @@ class IntakePipeline:
             event.link_report(
                 report.id, at=now, actor=INTAKE, reasons=duplicate.reasons(self.dedup)
             )
+            self._span_territories(event, located, now)
             uow.events.save(event)
             report.event_id = event.id
             uow.reports.add(report)
@@ -278,6 +280,29 @@ class IntakePipeline:
             external_id=incoming.external_id,
             submitted_by=incoming.submitted_by,
             token=incoming.token,
+        )
+
+    def _span_territories(self, event: Event, located: _Located, now: Any) -> None:
+        """A report that joins an event from another street (or district) makes it a problem
+        of several territories: the centre above both takes it (escalated, with the reason)."""
+        mine, theirs = event.location.chain, located.location.chain
+        if mine is None or theirs is None or not event.can(Action.ESCALATE):
+            return
+        span = spanning_level(mine, theirs)
+        order = list(HandlingLevel)
+        if order.index(span) <= order.index(event.handling_level):
+            return
+        where = (
+            f"districts {mine.district} and {theirs.district}"
+            if span is HandlingLevel.CITY
+            else f"streets {mine.street} and {theirs.street}"
+        )
+        event.escalate(
+            at=now,
+            actor=INTAKE,
+            to_level=span,
+            reason=f"reports of this problem come from {where}: the {span.value} centre, "
+            "whose territory holds them all, takes the handling",
         )
 
     def _find_duplicate(

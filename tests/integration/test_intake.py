@@ -226,3 +226,45 @@ def test_a_batch_looks_up_stored_duplicates_once_and_merges_twice_into_the_same_
         assert stored is not None
         assert len(stored.report_ids) == 3
         assert stored.version == first.event.version + 2
+
+
+def across_a_boundary(city: City, level: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two points about 60 m apart that lie in different streets (of one district, for level
+    "street") or in different districts (level "district")."""
+    for _code, j in sorted(city.jurisdictions.items()):
+        if j.level.value != "street":
+            continue
+        ring = (
+            j.geometry.exterior if hasattr(j.geometry, "exterior") else j.geometry.geoms[0].exterior
+        )
+        for k in range(200):
+            p = ring.interpolate(k / 200, normalized=True)
+            for dx, dy in ((0.0003, 0), (-0.0003, 0), (0, 0.0003), (0, -0.0003)):
+                a = city.locator.locate(p.x - dx, p.y - dy)
+                b = city.locator.locate(p.x + dx, p.y + dy)
+                if a is None or b is None or a.street == b.street:
+                    continue
+                if (a.district == b.district) == (level == "street"):
+                    return (p.x - dx, p.y - dy), (p.x + dx, p.y + dy)
+    raise AssertionError(f"no {level} boundary found")
+
+
+@pytest.mark.parametrize(("boundary", "level"), [("street", "district"), ("district", "city")])
+def test_a_duplicate_from_another_territory_raises_the_handling_level(
+    pipeline: IntakePipeline, demo_city: City, boundary: str, level: str
+) -> None:
+    (lon1, lat1), (lon2, lat2) = across_a_boundary(demo_city, boundary)
+    text = "路灯不亮 streetlight out"
+    first = pipeline.submit(
+        IncomingReport(Channel.GRID, text, type_code="UM09", lon=lon1, lat=lat1)
+    )
+    assert first.event.handling_level.value == "street"
+    again = pipeline.submit(
+        IncomingReport(Channel.GRID, text, type_code="UM09", lon=lon2, lat=lat2)
+    )
+    assert again.merged
+    assert again.event.handling_level.value == level
+    step = again.event.timeline[-1]
+    assert step.action == "escalate"
+    assert step.payload["to_level"] == level
+    assert "takes the handling" in (step.note or "")
