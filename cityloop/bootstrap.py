@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from cityloop.adapters.notify import WebhookSender
 from cityloop.adapters.sql.engine import create_engine
+from cityloop.adapters.sql.leader import AlwaysLeader, LeaderLock, leader_lock
 from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
 from cityloop.city import City, load_city
@@ -64,6 +65,8 @@ class Container:
     raw_reports: GroupCommit[Report, Report]
     addresses: AddressLocator | None = None
     classifier: TextClassifier | None = None
+    #: Held by the one process (of those serving this database) that does the background work.
+    leader: LeaderLock = field(default_factory=AlwaysLeader)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -238,4 +241,5 @@ def bootstrap(
         GroupCommit(partial(_store_raw, uow)),
         addresses,
         classifier,
+        leader_lock(engine),
     )

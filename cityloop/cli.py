@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -68,6 +69,14 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     database_url: DbOpt = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port (one per core; the background work runs "
+            "in one of them at a time).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API and pages; migrates the database first."""
     import uvicorn
@@ -95,6 +104,22 @@ def serve(
                 f"    {user.username:<16} {user.role!s:<20} {user.jurisdiction} {where}"
                 f"  password: {user.password}"
             )
+    if workers > 1:
+        # Each worker process builds its own app from the same settings (the environment).
+        container.close()
+        os.environ["CITYLOOP_CITY"] = str(settings.city)
+        os.environ["CITYLOOP_DATABASE_URL"] = settings.database_url
+        console.print(f"  {workers} worker processes")
+        uvicorn.run(
+            "cityloop.api.asgi:create",
+            factory=True,
+            workers=workers,
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+            access_log=access_log,
+        )
+        return
     uvicorn.run(
         create_app(container, background=settings.background),
         host=bind_host,

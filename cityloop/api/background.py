@@ -1,7 +1,9 @@
 """The server's background worker: outbox relay, deadline supervision, notification delivery.
 
 Its state is all in the database, so a restart loses nothing: the next round picks up every
-message not yet published and every deadline that came due meanwhile.
+message not yet published and every deadline that came due meanwhile. When several processes
+serve one database, only the holder of its leader lock (`cityloop.adapters.sql.leader`) works;
+the others take over within a second of its death.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ log = logging.getLogger(__name__)
 
 class BackgroundWorker:
     RELAY_EVERY_S = 0.25
+    #: How often a process that is not the leader checks whether the leader has gone.
+    FOLLOWER_WAIT_S = 1.0
 
     def __init__(self, container: Container) -> None:
         self.container = container
@@ -28,12 +32,17 @@ class BackgroundWorker:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        self.container.leader.release()
 
     def _run(self) -> None:
         interval = self.container.settings.supervision_interval_s
         waited = interval  # supervise on the first round
         while not self._stop.is_set():
             try:
+                if not self.container.leader.try_hold():
+                    # Another process serving this database does the background work.
+                    self._stop.wait(self.FOLLOWER_WAIT_S)
+                    continue
                 self.container.bus.relay()
                 if waited >= interval:
                     self.container.tick()

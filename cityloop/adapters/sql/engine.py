@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -10,14 +11,50 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: threads still queue; other processes wait on busy_timeout
+    fcntl = None  # type: ignore[assignment]
+
 WRITE = "cityloop_write"
 
-_WRITE_LOCKS: dict[int, threading.Lock] = {}
+
+class WriterLock:
+    """SQLite takes one writer at a time. Writers queue on this lock instead of spinning on
+    SQLITE_BUSY (whose busy handler sleeps up to 100 ms between tries): the threads of this
+    process on a thread lock, the processes serving one database file (`cityloop serve
+    --workers N`) on an advisory file lock beside it, which wakes the next writer at once."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        self._thread_lock.acquire()
+        if self._path is not None and fcntl is not None:
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread_lock.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None and fcntl is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
 
 
-def write_lock(engine: Engine) -> threading.Lock | None:
-    """SQLite takes one writer at a time: threads of this process queue on a lock instead of
-    spinning on SQLITE_BUSY (other processes still wait on the busy timeout)."""
+_WRITE_LOCKS: dict[int, WriterLock] = {}
+
+
+def write_lock(engine: Engine) -> WriterLock | None:
+    """The writer lock of a SQLite engine (None for other databases, which lock rows)."""
     return _WRITE_LOCKS.get(id(engine))
 
 
@@ -37,7 +74,8 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     engine = sa.create_engine(url, **kwargs)
-    _WRITE_LOCKS[id(engine)] = threading.Lock()
+    on_disk = bool(database) and database != ":memory:"
+    _WRITE_LOCKS[id(engine)] = WriterLock(Path(f"{database}-writer.lock") if on_disk else None)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

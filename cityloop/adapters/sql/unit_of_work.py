@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from types import TracebackType
@@ -11,7 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from cityloop.adapters.sql import tables as t
 from cityloop.adapters.sql.db import Db
-from cityloop.adapters.sql.engine import WRITE, write_lock
+from cityloop.adapters.sql.engine import WRITE, WriterLock, write_lock
 from cityloop.adapters.sql.repository import (
     SqlEventRepository,
     SqlReporterRepository,
@@ -35,7 +34,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.engine = engine
         self.write = write
         self._conn: Connection | None = None
-        self._lock: threading.Lock | None = None
+        self._lock: WriterLock | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
         super().__enter__()
