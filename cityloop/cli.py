@@ -207,6 +207,9 @@ def bench_intake(
     city: CityOpt = None,
     reports: Annotated[int, typer.Option(help="Reports to send.")] = 5000,
     concurrency: Annotated[int, typer.Option(help="Connections sending at once.")] = 32,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes (`cityloop serve --workers`).")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """The full intake pipeline over HTTP on SQLite vs a raw-insert baseline.
@@ -215,7 +218,9 @@ def bench_intake(
     """
     from cityloop.bench.intake import run_intake_bench
 
-    result = run_intake_bench(_settings(city, None).city, reports=reports, concurrency=concurrency)
+    result = run_intake_bench(
+        _settings(city, None).city, reports=reports, concurrency=concurrency, workers=workers
+    )
     if as_json:
         typer.echo(json.dumps(result))
     else:

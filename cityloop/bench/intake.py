@@ -85,7 +85,7 @@ def _login(base: str, username: str, password: str) -> str:
 
 
 def run_intake_bench(
-    city_dir: Path, reports: int = 5000, concurrency: int = 32, seed: int = 0
+    city_dir: Path, reports: int = 5000, concurrency: int = 32, seed: int = 0, workers: int = 1
 ) -> dict[str, Any]:
     texts = _texts(city_dir)
     points = _points(city_dir, reports, seed)
@@ -109,7 +109,7 @@ def run_intake_bench(
             "CITYLOOP_BENCH_ENDPOINTS": "1",
         }
         cmd = [sys.executable, "-m", "cityloop.cli", "serve", "--city", str(city_dir)]
-        cmd += ["--port", str(port), "--no-access-log"]
+        cmd += ["--port", str(port), "--no-access-log", "--workers", str(workers)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             _wait(base, proc)
@@ -135,7 +135,7 @@ def run_intake_bench(
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    return _figures(pipeline, baseline, reports, concurrency)
+    return {**_figures(pipeline, baseline, reports, concurrency), "server_workers": workers}
 
 
 def _figures(
