@@ -159,39 +159,94 @@ class VitalSigns:
 
     # ---- sampling -----------------------------------------------------------------------
 
+    def current_level(self, level: Level) -> dict[str, dict[str, Any]]:
+        """The indicators of every jurisdiction of a level (city, district or street) now, in
+        one pass over the sensors and one grouped query per table: what sampling needs."""
+        now = self.clock.now()
+        codes = [self.city.code] if level is Level.CITY else self._level_codes(level)
+        values: dict[str, dict[str, Any]] = {c: {} for c in codes}
+        if self._sensors is not None:
+            if level is Level.CITY:
+                group = np.where(self._groups[Level.DISTRICT] >= 0, 0, -1)
+            else:
+                group = self._groups[level]
+            with self._lock:
+                rows = self._sensors.indicators(group, len(codes), now.timestamp())
+            for code, row in zip(codes, rows, strict=True):
+                values[code] = dict(row)
+            if level is Level.CITY:
+                values[self.city.code]["online_rate_by_department"] = self._by_department(
+                    now.timestamp()
+                )
+        for code, cases in self._cases_by(level, codes).items():
+            values[code] |= cases
+        return values
+
+    def _cases_by(self, level: Level, codes: list[str]) -> dict[str, dict[str, Any]]:
+        """``_cases`` for every jurisdiction of a level with one grouped query per table."""
+        w, e = t.warnings, t.events
+        col = {Level.DISTRICT: "district_code", Level.STREET: "street_code"}.get(level)
+        wkey = w.c[col] if col else sa.literal(self.city.code)
+        ekey = e.c[col] if col else sa.literal(self.city.code)
+        wq = (
+            sa.select(wkey, w.c.level, sa.func.count())
+            .where(w.c.active.is_(True))
+            .group_by(wkey, w.c.level)
+        )
+        eq = (
+            sa.select(
+                ekey,
+                sa.func.count(),
+                sa.func.sum(sa.case((e.c.supervision == "red", 1), else_=0)),
+            )
+            .where(e.c.state.in_(OPEN_STATES))
+            .group_by(ekey)
+        )
+        by_level: dict[str, dict[str, int]] = {c: {} for c in codes}
+        open_red: dict[str, tuple[int, int]] = {}
+        with self.db.connect() as conn:
+            for code, lvl, n in conn.execute(wq):
+                if code in by_level:
+                    by_level[code][str(lvl)] = int(n)
+            for code, total, red in conn.execute(eq):
+                open_red[str(code)] = (int(total or 0), int(red or 0))
+        return {
+            code: {
+                "active_warnings": {lvl: by_level[code].get(lvl, 0) for lvl in LEVEL_NAMES},
+                "open_events": open_red.get(code, (0, 0))[0],
+                "overdue_events": open_red.get(code, (0, 0))[1],
+            }
+            for code in codes
+        }
+
     def sample(self) -> int:
         """Store this minute's (and, on the hour, this hour's) values; drop expired ones."""
         now = self.clock.now()
         minute, hour = int(now.timestamp() // 60), int(now.timestamp() // 3600)
         rows: list[dict[str, Any]] = []
+        levels: dict[Level, dict[str, dict[str, Any]]] = {}
+
+        def of(level: Level) -> dict[str, dict[str, Any]]:
+            if level not in levels:
+                levels[level] = self.current_level(level)
+            return levels[level]
+
         if minute != self._last_minute:
             self._last_minute = minute
             at = datetime.fromtimestamp(minute * 60, now.tzinfo)
-            for code in [self.city.code, *self._level_codes(Level.DISTRICT)]:
-                rows.append(
-                    {
-                        "at": at,
-                        "resolution": "minute",
-                        "jurisdiction": code,
-                        "values": self.current(code)["values"],
-                    }
-                )
+            for level in (Level.CITY, Level.DISTRICT):
+                for code, values in of(level).items():
+                    rows.append(
+                        {"at": at, "resolution": "minute", "jurisdiction": code, "values": values}
+                    )
         if hour != self._last_hour:
             self._last_hour = hour
             at = datetime.fromtimestamp(hour * 3600, now.tzinfo)
-            for code in [
-                self.city.code,
-                *self._level_codes(Level.DISTRICT),
-                *self._level_codes(Level.STREET),
-            ]:
-                rows.append(
-                    {
-                        "at": at,
-                        "resolution": "hour",
-                        "jurisdiction": code,
-                        "values": self.current(code)["values"],
-                    }
-                )
+            for level in (Level.CITY, Level.DISTRICT, Level.STREET):
+                for code, values in of(level).items():
+                    rows.append(
+                        {"at": at, "resolution": "hour", "jurisdiction": code, "values": values}
+                    )
         if not rows:
             return 0
         v = t.vital_signs

@@ -64,3 +64,31 @@ def test_samples_are_kept_per_minute_and_read_back(api: Api) -> None:
     ).json()
     assert history
     assert "online_rate" in history[-1]["values"]
+
+
+def test_sampling_a_whole_level_at_once_gives_each_jurisdictions_own_values(api: Api) -> None:
+    from cityloop.domain.territory import Level
+
+    now = api.container.clock.now().timestamp()
+    gauge, district = sensor_in(api, "rainfall")
+    body = {"sensor": [gauge], "ts": [now - 300], "value": [7.5]}
+    assert api.client.post("/api/v1/telemetry", json=body, headers=api.as_("admin")).is_success
+    api.post(
+        "/api/v1/events",
+        "city_op",
+        {
+            "title": "井盖缺失",
+            "description": "井盖缺失",
+            "source": "hotline",
+            "type_code": "UM07",
+            "lon": 106.55,
+            "lat": 29.56,
+        },
+    )
+    vitals = api.container.vitals
+    for level in (Level.CITY, Level.DISTRICT, Level.STREET):
+        together = vitals.current_level(level)
+        assert together
+        for code, values in together.items():
+            assert values == vitals.current(code)["values"], code
+    assert vitals.current_level(Level.DISTRICT)[district]["rainfall_1h_max_mm"] >= 7.5
