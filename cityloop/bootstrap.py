@@ -28,7 +28,7 @@ from cityloop.services.citizen import CitizenService
 from cityloop.services.dedup import DedupPolicy
 from cityloop.services.handlers import Handlers
 from cityloop.services.intake import IntakePipeline
-from cityloop.services.intake_batch import GroupCommit, IntakeBatcher
+from cityloop.services.intake_batch import IntakeBatcher, LoopGroupCommit
 from cityloop.services.intake_ports import AddressLocator, TextClassifier
 from cityloop.services.messagebus import MessageBus
 from cityloop.services.notifications import LogSender, NotificationDispatcher, NotificationPolicy
@@ -62,7 +62,7 @@ class Container:
     batcher: IntakeBatcher
     telemetry: TelemetryService
     vitals: VitalSigns
-    raw_reports: GroupCommit[Report, Report]
+    raw_reports: LoopGroupCommit[Report, Report]
     addresses: AddressLocator | None = None
     classifier: TextClassifier | None = None
     #: Held by the one process (of those serving this database) that does the background work.
@@ -115,7 +115,6 @@ class Container:
 
     def close(self) -> None:
         self.batcher.stop()
-        self.raw_reports.stop()
         self.engine.dispose()
 
 
@@ -238,7 +237,7 @@ def bootstrap(
         IntakeBatcher(intake),
         TelemetryService(uow, city, clock, intake, vitals=vitals),
         vitals,
-        GroupCommit(partial(_store_raw, uow)),
+        LoopGroupCommit(partial(_store_raw, uow)),
         addresses,
         classifier,
         leader_lock(engine),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ class KeywordClassifier:
         found = hits[best]
         confidence = 0.9 if found else 0.2
         return FakeSuggestion(best, confidence, tuple(f'"{k}"' for k in found))
+
+    def predict_many(self, texts: Sequence[str]) -> list[FakeSuggestion]:
+        return [self.predict(t) for t in texts]
 
 
 @dataclass(frozen=True)

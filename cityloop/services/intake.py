@@ -29,6 +29,12 @@ from cityloop.services.routing import plan_dispatch
 
 INTAKE = Actor(id="intake", role="system", unit=None)
 
+
+def _text_of(incoming: IncomingReport) -> str:
+    """What the classifier reads: the title and the text."""
+    return f"{incoming.title or ''} {incoming.text}".strip()
+
+
 _SOURCE_OF = {
     Channel.OPEN311: Source.CITIZEN,
     Channel.HOTLINE: Source.HOTLINE,
@@ -110,7 +116,9 @@ class IntakePipeline:
     def classify(self, text: str) -> dict[str, Any] | None:
         if self.classifier is None or not text.strip():
             return None
-        suggestion = self.classifier.predict(text).as_dict()
+        return self._known(self.classifier.predict(text).as_dict())
+
+    def _known(self, suggestion: dict[str, Any]) -> dict[str, Any] | None:
         return suggestion if suggestion.get("type") in self.city.event_types else None
 
     def locate(self, incoming: IncomingReport) -> _Located:
@@ -193,14 +201,34 @@ class IntakePipeline:
 
     def prepare(self, incoming: IncomingReport) -> Prepared:
         """The decisions that need no store: validation, classification, location."""
+        self._validate(incoming)
+        suggestion = None
+        if incoming.type_code is None:
+            suggestion = self.classify(_text_of(incoming))
+        return incoming, suggestion, self.locate(incoming)
+
+    def prepare_many(self, batch: list[IncomingReport]) -> list[Prepared]:
+        """``prepare`` for each report, the texts classified in one vectorised pass. Raises on
+        the first invalid report (the caller then prepares them one by one)."""
+        for incoming in batch:
+            self._validate(incoming)
+        untyped = [i for i, r in enumerate(batch) if r.type_code is None and _text_of(r)]
+        suggestions: list[dict[str, Any] | None] = [None] * len(batch)
+        if self.classifier is not None and untyped:
+            found = self.classifier.predict_many([_text_of(batch[i]) for i in untyped])
+            for i, suggestion in zip(untyped, found, strict=True):
+                suggestions[i] = self._known(suggestion.as_dict())
+        return [(r, s, self.locate(r)) for r, s in zip(batch, suggestions, strict=True)]
+
+    def submit_prepared_many(self, batch: list[IncomingReport]) -> list[IntakeOutcome]:
+        """Classify and locate a batch together, then store it in one transaction."""
+        return self.store_prepared(self.prepare_many(batch))
+
+    def _validate(self, incoming: IncomingReport) -> None:
         if not incoming.text.strip() and not (incoming.title or "").strip():
             raise InvalidCommand("a report needs a description of the problem")
         if incoming.type_code is not None and incoming.type_code not in self.city.event_types:
             raise InvalidCommand(f"unknown event type '{incoming.type_code}'")
-        suggestion = None
-        if incoming.type_code is None:
-            suggestion = self.classify(f"{incoming.title or ''} {incoming.text}".strip())
-        return incoming, suggestion, self.locate(incoming)
 
     def _store(
         self,

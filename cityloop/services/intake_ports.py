@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -21,6 +22,10 @@ class TypeSuggestion(Protocol):
 
 class TextClassifier(Protocol):
     def predict(self, text: str) -> TypeSuggestion: ...
+
+    def predict_many(self, texts: Sequence[str]) -> Sequence[TypeSuggestion]:
+        """``predict`` for each text, in order (one vectorised pass where the model can)."""
+        ...
 
 
 class AddressHit(Protocol):

@@ -268,3 +268,41 @@ def test_a_duplicate_from_another_territory_raises_the_handling_level(
     assert step.action == "escalate"
     assert step.payload["to_level"] == level
     assert "takes the handling" in (step.note or "")
+
+
+def test_a_batch_is_classified_in_one_pass_with_the_same_answers_as_one_by_one(
+    pipeline: IntakePipeline, demo_city: City
+) -> None:
+    lon, lat = centre(demo_city, "YZ03")
+    texts = ["楼下夜市音响太吵，凌晨还不停", "井盖不见了", "", "路灯坏了"]
+    batch = [
+        IncomingReport(Channel.GRID, t, title="" if t else "无描述", lon=lon, lat=lat)
+        for t in texts
+    ]
+    batch.append(IncomingReport(Channel.GRID, "given", type_code="UM10", lon=lon, lat=lat))
+    calls: list[list[str]] = []
+    assert pipeline.classifier is not None
+    one_by_one = pipeline.classifier.predict_many
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return one_by_one(texts)
+
+    pipeline.classifier.predict_many = counting  # type: ignore[method-assign]
+    together = pipeline.prepare_many(batch)
+    assert len(calls) == 1
+    assert len(calls[0]) == 4  # the typed report is not classified
+    assert [p[1] for p in together] == [pipeline.prepare(r)[1] for r in batch]
+    outcomes = pipeline.store_prepared(together)
+    assert [o.report.event_id for o in outcomes] == [o.event.id for o in outcomes]
+
+
+def test_a_batch_with_an_invalid_report_is_refused_whole_before_anything_is_stored(
+    pipeline: IntakePipeline, demo_city: City
+) -> None:
+    lon, lat = centre(demo_city, "YZ03")
+    good = IncomingReport(Channel.GRID, "井盖不见了", lon=lon, lat=lat)
+    bad = IncomingReport(Channel.GRID, "x", type_code="NOPE", lon=lon, lat=lat)
+    with pytest.raises(InvalidCommand, match="unknown event type 'NOPE'"):
+        pipeline.submit_prepared_many([good, bad])
+    assert pipeline.submit_prepared_many([good])[0].event.id

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.bulk import bulk_insert
 
 #: Parents before children, so foreign keys hold at every step.
 _ORDER = [
@@ -63,7 +64,7 @@ class Db:
             for table in _ORDER:
                 rows = pending.pop(table.name, None)
                 if rows:
-                    self.conn.execute(table.insert(), rows)
+                    bulk_insert(self.conn, table, rows)
             if pending:
                 raise RuntimeError(f"no insert order for tables {sorted(pending)}")
         for scope, (last, written) in list(self._sequences.items()):

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
@@ -58,9 +59,27 @@ def write_lock(engine: Engine) -> WriterLock | None:
     return _WRITE_LOCKS.get(id(engine))
 
 
+def _json_default(value: Any) -> Any:
+    item = getattr(value, "item", None)  # NumPy scalars
+    if callable(item):
+        return item()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_json(value: Any) -> str:
+    """JSON columns' serialiser: orjson (several times faster than the standard library)."""
+    return orjson.dumps(
+        value, default=_json_default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+    ).decode()
+
+
 def create_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite folders are created, WAL and foreign keys switched on."""
     parsed = make_url(url)
+    kwargs.setdefault("json_serializer", dumps_json)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import uuid
@@ -138,7 +137,7 @@ async def grid_report(
     if body.type_code is not None and body.type_code not in container.city.event_types:
         raise InvalidCommand(f"unknown event type '{body.type_code}'")
     attachments = container.uploads.attachments(body.attachments) if body.attachments else ()
-    future = container.batcher.submit(
+    out = await container.batcher.submit(
         IncomingReport(
             channel=Channel.GRID,
             text=body.text,
@@ -155,7 +154,6 @@ async def grid_report(
             chain=chain,
         )
     )
-    out = await asyncio.wrap_future(future)
     return _json(_outcome(container, out, principal, lang), status.HTTP_201_CREATED)
 
 
@@ -324,5 +322,5 @@ async def raw_report(
         lat=body.lat,
         submitted_by=principal.username,
     )
-    stored = await asyncio.wrap_future(container.raw_reports.put(report))
+    stored = await container.raw_reports.put(report)
     return _json({"ref": stored.ref}, status.HTTP_201_CREATED)
