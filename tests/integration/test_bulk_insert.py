@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,10 @@ def outbox_rows() -> list[dict[str, Any]]:
             "published_at": AT + timedelta(hours=8),
         }
     )
-    rows.append({"aggregate_id": "agg-y", "name": "E", "at": AT, "payload": {"k": True}})
+    beijing = timezone(timedelta(hours=8))
+    rows.append(
+        {"aggregate_id": "agg-y", "name": "E", "at": AT.astimezone(beijing), "payload": {"k": 1}}
+    )
     return rows
 
 
@@ -62,6 +65,7 @@ def test_bulk_insert_matches_sqlalchemys_insert_row_for_row(tmp_path: Path) -> N
     assert [r[1] for r in typed] == [f"agg-{i}" for i in range(5)] + ["agg-x", "agg-y"]
     assert typed[0][4]["中文"] == "井盖"
     assert typed[0][3] == AT
+    assert typed[6][3] == AT  # stored in UTC whatever the zone it came in
     assert typed[5][5] == AT + timedelta(hours=8)  # a key only some rows have is kept
     for engine in (plain, fast):
         engine.dispose()

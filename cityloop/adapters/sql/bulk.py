@@ -11,12 +11,43 @@ than SQLite (whose driver batches inserts itself), take SQLAlchemy's ordinary pa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 
+from cityloop.adapters.sql.types import UTCDateTime
+
 Processor = Callable[[Any], Any] | None
+
+#: SQLAlchemy's storage format for SQLite DATETIME columns (its default).
+_SQLITE_DATETIME = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+
+
+def _sqlite_utc(value: Any) -> str | None:
+    """``UTCDateTime`` as SQLAlchemy stores it on SQLite, in one step instead of two."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
+    u = value.astimezone(UTC)
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d} "
+        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond:06d}"
+    )
+
+
+def _processor(column: sa.Column[Any], dialect: Dialect) -> Processor:
+    kind = column.type
+    if isinstance(kind, UTCDateTime) and dialect.name == "sqlite":
+        stored = dialect.type_descriptor(kind.load_dialect_impl(dialect))
+        if getattr(stored, "_storage_format", None) == _SQLITE_DATETIME:
+            return _sqlite_utc
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
 
 _COMPILED: dict[
     tuple[int, str, tuple[str, ...]], tuple[str, tuple[str, ...], list[Processor]] | None
@@ -39,9 +70,7 @@ def _compiled(
         compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
         order = tuple(compiled.positiontup or ())
         if set(order) == given:
-            processors: list[Processor] = [
-                table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order
-            ]
+            processors: list[Processor] = [_processor(table.c[k], dialect) for k in order]
             found = (str(compiled), order, processors)
     _COMPILED[memo] = found
     return found
