@@ -182,9 +182,7 @@ def test_the_composite_score_follows_its_formula(frames: Frames) -> None:
 def test_satisfaction_weighs_most_and_closed_counts_are_no_component() -> None:
     dumped = ScoreWeights().model_dump()
     weights = {
-        k: v
-        for k, v in dumped.items()
-        if not k.startswith("penalty_") and k != "shrinkage_events"
+        k: v for k, v in dumped.items() if not k.startswith("penalty_") and k != "shrinkage_events"
     }
     assert max(weights, key=lambda k: weights[k]) == "satisfaction"
     assert not any("closed" in k for k in weights)
