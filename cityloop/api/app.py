@@ -18,6 +18,7 @@ from cityloop.api.routes import emerging as emerging_routes
 from cityloop.api.routes import evaluation as evaluation_routes
 from cityloop.api.routes import plans as plan_routes
 from cityloop.api.routes import replay as replay_routes
+from cityloop.api.routes import reviews as review_routes
 from cityloop.bootstrap import Container
 
 API_PREFIX = "/api/v1"
@@ -54,7 +55,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit)
     problems.install(app)
     routers = (auth, reference, events, intake, loop, citizen, perception, plan_routes)
-    for module in (*routers, replay_routes):
+    for module in (*routers, replay_routes, review_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
     app.include_router(cap.router)
