@@ -75,7 +75,7 @@ def test_a_weekly_report_renders_to_html_and_pdf(
             "--city",
             str(demo_city_dir),
             "--database-url",
-            str(api.container.engine.url),
+            api.container.settings.database_url,
             "--quiet",
         ],
     )
@@ -101,7 +101,7 @@ def test_the_report_refuses_a_bad_territory_and_period(
     api: Api, tmp_path: Path, demo_city_dir: Path, font: Path
 ) -> None:
     base = ["report", "--out", str(tmp_path / "x"), "--city", str(demo_city_dir)]
-    base += ["--database-url", str(api.container.engine.url)]
+    base += ["--database-url", api.container.settings.database_url]
     bad = runner.invoke(app, [*base, "--territory", "NOPE"])
     assert bad.exit_code == 2
     assert "NOPE" in bad.output
