@@ -7,7 +7,7 @@ CITY ?= var/demo-city
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck unit e2e-postgres install clean
+.PHONY: demo test lint typecheck unit e2e-postgres install clean fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The CJK font of the PDF reports (`cityloop report`): Debian's fonts-droid-fallback.
+CJK_FONT := /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+fonts:
+	@test -f $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-droid-fallback; }
 
 demo: $(STAMP)
 	@test -f $(CITY)/city.yaml || $(BIN)/cityloop city generate --out $(CITY)

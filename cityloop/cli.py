@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cityloop.reporting.cli import report_cmd
 from cityloop.settings import Settings
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(rules_app, name="rules")
 telemetry_app = typer.Typer(help="Load sensor readings.", no_args_is_help=True)
 app.add_typer(telemetry_app, name="telemetry")
+app.command("report")(report_cmd)
 
 console = Console(stderr=True)
 

@@ -28,6 +28,11 @@ class ScoreWeights(BaseModel):
     penalty_low_rating_reopen: float = Field(0.5, ge=0, description="× 100 × count / received")
     penalty_bounced: float = Field(0.25, ge=0)
     penalty_suspension: float = Field(0.1, ge=0)
+    shrinkage_events: float = Field(
+        10.0,
+        ge=0,
+        description="k: the ranking score is (n·score + k·prior) / (n + k), n = events received",
+    )
 
 
 FORMULA = (
@@ -76,16 +81,41 @@ def composite(card: Scorecard, w: ScoreWeights) -> tuple[float | None, dict[str,
     return round(min(100.0, max(0.0, base - penalty)), 2), out
 
 
-def rank(cards: list[Scorecard]) -> list[Scorecard]:
-    """Best score first, rank 1 is the best; ties share a rank; groups without a score last."""
-    scored = sorted((c for c in cards if c.score is not None), key=lambda c: -(c.score or 0))
+RANKING_FORMULA = (
+    "ranking_score = (n·score + k·prior) / (n + k), n = events received, k = shrinkage_events, "
+    "prior = the mean score of the ranked groups weighted by their events"
+)
+
+
+def shrink(cards: list[Scorecard], k: float) -> float | None:
+    """Set each card's ``ranking_score``: its score pulled towards the prior (the events-weighted
+    mean score of all the scored groups) as if it had ``k`` more events scoring the prior, so a
+    unit with few events cannot top the ranking on little evidence. Returns the prior."""
+    scored = [c for c in cards if c.score is not None and c.received > 0]
+    if not scored:
+        return None
+    n = sum(c.received for c in scored)
+    prior = sum(c.received * (c.score or 0.0) for c in scored) / n
+    for c in scored:
+        c.ranking_score = round((c.received * (c.score or 0.0) + k * prior) / (c.received + k), 2)
+    return round(prior, 2)
+
+
+def rank(cards: list[Scorecard], k: float = 0.0) -> list[Scorecard]:
+    """Best ranking score first (the shrunk score, see ``shrink``), rank 1 is the best; ties
+    share a rank; groups without a score last."""
+    shrink(cards, k)
+    scored = sorted(
+        (c for c in cards if c.ranking_score is not None),
+        key=lambda c: (-(c.ranking_score or 0), c.key),
+    )
     previous: float | None = None
     for i, card in enumerate(scored, start=1):
-        card.rank = i if card.score != previous else scored[i - 2].rank
-        previous = card.score
-    rest = sorted((c for c in cards if c.score is None), key=lambda c: c.key)
+        card.rank = i if card.ranking_score != previous else scored[i - 2].rank
+        previous = card.ranking_score
+    rest = sorted((c for c in cards if c.ranking_score is None), key=lambda c: c.key)
     return scored + rest
 
 
 def describe(weights: ScoreWeights) -> dict[str, Any]:
-    return {"formula": FORMULA, "weights": weights.model_dump()}
+    return {"formula": FORMULA, "ranking": RANKING_FORMULA, "weights": weights.model_dump()}

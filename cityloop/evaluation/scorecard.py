@@ -70,6 +70,7 @@ class Scorecard:
     anti_gaming: AntiGaming = field(default_factory=AntiGaming)
     score: float | None = None
     score_parts: dict[str, float] = field(default_factory=dict)
+    ranking_score: float | None = None
     rank: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -266,4 +267,4 @@ def scorecards(
             card.rating_mean = round(float(scores.mean()), 4)
             card.low_rating_share = round(float((scores <= LOW).mean()), 4)
         card.score, card.score_parts = composite(card, weights)
-    return rank(list(cards.values()))
+    return rank(list(cards.values()), weights.shrinkage_events)

@@ -328,3 +328,25 @@ plan_activations = Table(
     Index("ix_plan_activations_status", "status", "activated_at"),
     Index("ix_plan_activations_plan", "plan_id", "status"),
 )
+
+
+incident_reviews = Table(
+    "incident_reviews",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("source", String(12), nullable=False),  # event | plan | window
+    Column("source_id", String(36)),
+    Column("jurisdiction", String(40), nullable=False),
+    Column("district_code", String(40)),
+    Column("street_code", String(40)),
+    Column("window_from", UTCDateTime(), nullable=False),
+    Column("window_to", UTCDateTime(), nullable=False),
+    Column("findings", JSON, nullable=False),
+    Column("lessons", JSON, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_incident_reviews_place", "district_code", "street_code", "created_at"),
+)

@@ -131,3 +131,118 @@ def state_at(engine: Engine, moment: datetime) -> dict[str, Any]:
         "events_by_state": dict(sorted(by_state.items())),
         "active_warnings_by_level": dict(sorted(levels.items())),
     }
+
+
+FINISHED = ("closed", "cancelled", "merged")
+
+
+def snapshot(
+    engine: Engine,
+    moment: datetime,
+    district: str | None = None,
+    street: str | None = None,
+    include_finished: bool = False,
+    limit: int = 5000,
+) -> dict[str, Any]:
+    """The city at ``moment`` for a map: each event with its state then and its coordinates,
+    each warning active then with its level then, inside the district / street when given."""
+    tl, e = t.event_timeline, t.events
+    last = (
+        sa.select(tl.c.event_id, sa.func.max(tl.c.seq).label("seq"))
+        .where(tl.c.at <= moment)
+        .group_by(tl.c.event_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            e.c.id,
+            e.c.ref,
+            e.c.type_code,
+            e.c.severity,
+            e.c.lon,
+            e.c.lat,
+            e.c.district_code,
+            e.c.street_code,
+            e.c.grid_code,
+            e.c.created_at,
+            tl.c.to_state,
+            tl.c.at,
+            tl.c.unit,
+        )
+        .select_from(
+            tl.join(last, sa.and_(tl.c.event_id == last.c.event_id, tl.c.seq == last.c.seq)).join(
+                e, e.c.id == tl.c.event_id
+            )
+        )
+        .order_by(e.c.created_at, e.c.ref)
+    )
+    if not include_finished:
+        stmt = stmt.where(tl.c.to_state.not_in(FINISHED))
+    if district is not None:
+        stmt = stmt.where(e.c.district_code == district)
+    if street is not None:
+        stmt = stmt.where(e.c.street_code == street)
+    w = t.warnings
+    wstmt = sa.select(
+        w.c.id,
+        w.c.rule_id,
+        w.c.subject,
+        w.c.event_type,
+        w.c.lon,
+        w.c.lat,
+        w.c.district_code,
+        w.c.street_code,
+        w.c.history,
+    ).where(w.c.raised_at <= moment)
+    if district is not None:
+        wstmt = wstmt.where(w.c.district_code == district)
+    if street is not None:
+        wstmt = wstmt.where(w.c.street_code == street)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt.limit(limit + 1)).all()
+        events = [
+            {
+                "ref": r.ref,
+                "type_code": r.type_code,
+                "severity": r.severity,
+                "state": r.to_state,
+                "since": r.at.isoformat(),
+                "unit": r.unit,
+                "lon": r.lon,
+                "lat": r.lat,
+                "district": r.district_code,
+                "street": r.street_code,
+                "grid": r.grid_code,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows[:limit]
+        ]
+        warnings = []
+        for r in conn.execute(wstmt):
+            level = "none"
+            for h in r.history or []:
+                changes = h.get("kind") in ("raised", "upgraded", "downgraded", "cleared")
+                if changes and datetime.fromisoformat(h["at"]) <= moment:
+                    level = h["level"]
+            if level != "none":
+                warnings.append(
+                    {
+                        "id": r.id,
+                        "rule": r.rule_id,
+                        "subject": r.subject,
+                        "event_type": r.event_type,
+                        "level": level,
+                        "lon": r.lon,
+                        "lat": r.lat,
+                        "district": r.district_code,
+                        "street": r.street_code,
+                    }
+                )
+    return {
+        "at": moment.isoformat(),
+        "events": events,
+        "truncated": len(rows) > limit,
+        "events_by_state": dict(sorted(Counter(x["state"] for x in events).items())),
+        "warnings": warnings,
+        "active_warnings_by_level": dict(sorted(Counter(x["level"] for x in warnings).items())),
+    }

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from cityloop.adapters.sql.views_replay import replay, state_at
+from cityloop.adapters.sql.views_replay import replay, snapshot, state_at
 from cityloop.api.deps import ContainerDep, PrincipalDep, territory_of
 from cityloop.domain.errors import InvalidCommand
 
@@ -41,3 +41,20 @@ def replay_window(
         "steps": list(islice(rows, limit)),
         "to": state_at(container.engine, until),
     }
+
+
+@router.get("/replay/snapshot")
+def replay_snapshot(
+    container: ContainerDep,
+    principal: PrincipalDep,
+    at: datetime,
+    include_finished: bool = False,
+    limit: Annotated[int, Query(ge=1, le=50_000)] = 5000,
+) -> dict[str, Any]:
+    """The city at one moment inside your territory, for a map with a time slider: every event
+    with its state then, its unit and coordinates, and every warning active then with its level
+    then (closed, cancelled and merged events only with ``include_finished``)."""
+    if at.tzinfo is None:
+        raise InvalidCommand("at needs a time zone offset")
+    district, street = territory_of(container, principal)
+    return snapshot(container.engine, at, district, street, include_finished, limit)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cityloop.evaluation.composite import ScoreWeights
+from cityloop.evaluation.composite import ScoreWeights, rank
 from cityloop.evaluation.frames import (
     EventFrame,
     Frames,
@@ -181,7 +181,9 @@ def test_the_composite_score_follows_its_formula(frames: Frames) -> None:
 
 def test_satisfaction_weighs_most_and_closed_counts_are_no_component() -> None:
     dumped = ScoreWeights().model_dump()
-    weights = {k: v for k, v in dumped.items() if not k.startswith("penalty_")}
+    weights = {
+        k: v for k, v in dumped.items() if not k.startswith("penalty_") and k != "shrinkage_events"
+    }
     assert max(weights, key=lambda k: weights[k]) == "satisfaction"
     assert not any("closed" in k for k in weights)
 
@@ -191,3 +193,18 @@ def test_territory_scorecards(frames: Frames) -> None:
     assert (streets["S1"].received, streets["S2"].received) == (2, 1)
     assert cards(frames, "district")["D1"].received == 3
     assert scorecards(frames, "street", 100 * H, 200 * H) == []
+
+
+def test_a_unit_with_few_events_does_not_top_the_ranking_on_little_evidence() -> None:
+    # one perfect event against forty good ones: the raw score says "few" wins, shrinkage not
+    few = Scorecard(key="FEW", received=1, score=100.0)
+    many = Scorecard(key="MANY", received=40, score=95.0)
+    poor = Scorecard(key="POOR", received=40, score=60.0)
+    ranked = rank([few, many, poor], k=10.0)
+    prior = (1 * 100 + 40 * 95 + 40 * 60) / 81  # 77.78
+    assert few.ranking_score == pytest.approx((100 + 10 * prior) / 11, abs=0.01)  # 79.80
+    assert many.ranking_score == pytest.approx((40 * 95 + 10 * prior) / 50, abs=0.01)  # 91.56
+    assert [(c.key, c.rank) for c in ranked] == [("MANY", 1), ("FEW", 2), ("POOR", 3)]
+    # without shrinkage (k = 0) the ranking score is the score
+    assert [c.key for c in rank([few, many, poor], k=0.0)] == ["FEW", "MANY", "POOR"]
+    assert few.ranking_score == 100.0
