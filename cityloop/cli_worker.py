@@ -71,6 +71,9 @@ def worker_telemetry(city: CityOpt = None, database_url: DbOpt = None, bus: BusO
     _logging()
     container = bootstrap(_settings(city, database_url, bus))
     worker = container.telemetry_worker()
+    if container.telemetry.available:  # load the sensors and rules before taking districts
+        _ = container.telemetry.engine
+        _ = container.city.locator
     console.print(
         f"telemetry worker {worker.processor.owner}: {len(worker.partitions)} partitions, "
         f"lease {container.settings.worker_lease_s:g} s"

@@ -233,10 +233,23 @@ def test_killing_a_worker_loses_and_duplicates_nothing(
             half = len(batches) // 2
             for payload in batches[:half]:
                 api.telemetry.ingest(payload, "application/json")
-            time.sleep(1.0)
             victim_name = next(iter(leases.values()))
             victim = next(w for w in workers if victim_name.endswith(f"-{w.pid}"))
             moved = sorted(p for p, o in leases.items() if o == victim_name)
+
+            def checkpoints() -> dict[str, tuple[int, str]]:
+                c = t.engine_checkpoints.c
+                with api.engine.connect() as conn:
+                    rows = conn.execute(sa.select(c.partition, c.stream_seq, c.owner)).all()
+                return {r.partition: (int(r.stream_seq), r.owner) for r in rows}
+
+            # Kill it once it has stored results of its own, so that its successor restores a
+            # checkpoint and replays only what follows it; the rest of the stream is still due.
+            _wait(
+                "the victim's first checkpoint",
+                lambda: any(checkpoints().get(p, (0, ""))[1] == victim_name for p in moved),
+                60,
+            )
             victim.send_signal(signal.SIGKILL)
             victim.wait(10)
             killed_at = time.monotonic()
@@ -268,6 +281,8 @@ def test_killing_a_worker_loses_and_duplicates_nothing(
                 return all(saved.get(p, 0) >= seq for p, seq in last.items())
 
             _wait("every district checkpointed at the end of the stream", caught_up, 40)
+            final = checkpoints()
+            assert all(final[p][1] not in ("", victim_name) for p in moved)
             deadline = time.monotonic() + 20  # the events follow their warnings' commit
             got = _outcome(api.engine)
             while got != expected and time.monotonic() < deadline:
