@@ -42,6 +42,7 @@ def _settings(city: Path | None, database_url: str | None, bus: str | None) -> S
         console.print("[red]a worker needs a NATS bus: set CITYLOOP_BUS=nats://host:4222[/]")
         raise typer.Exit(2)
     settings.background = False
+    settings.seed_demo_users = False  # `cityloop serve` seeds them; workers only work
     return settings
 
 
