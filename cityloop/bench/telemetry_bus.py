@@ -8,13 +8,16 @@ start, each taking every N-th partition, and pull, decode and judge their messag
 engine per partition — the path of `cityloop worker telemetry` without the database (warning
 changes are counted, not stored; storing them is the database's throughput, measured by the
 intake and e2e benchmarks). The figure is readings judged per second from the moment every
-worker is ready to the moment the last one is done.
+worker is ready to the moment the last one is done; `readings_per_cpu_s` is each worker's
+readings per second of the CPU time it got, which tells a worker that is slow from one that
+waits for a core (`load_avg_1m_before` is the machine's load when the run started).
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing as mp
+import os
 import time
 from typing import Any
 
@@ -25,7 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from cityloop.adapters.nats.names import BusNames
 from cityloop.adapters.nats.setup import delete_all, ensure_streams
-from cityloop.bench.telemetry import STRESSED, STRESSED_SHARE, T0, synthetic_sensors
+from cityloop.bench.telemetry import SAFE, STRESSED, STRESSED_SHARE, T0, synthetic_sensors
 from cityloop.engine.decode import decode_columnar_json
 from cityloop.engine.library import library_documents
 from cityloop.engine.partition import Partitioning
@@ -62,7 +65,7 @@ def _worker(
     engines = {p: parts.engine(p, rules, areas, clock=None) for p in mine}
     names = BusNames(prefix)
 
-    async def run() -> tuple[int, int, float, float]:
+    async def run() -> tuple[int, int, float, float, float]:
         nc = await nats.connect(url)
         js = nc.jetstream()
         subs = {
@@ -79,7 +82,7 @@ def _worker(
         }
         ready.set()
         go.wait()
-        start = time.monotonic()
+        start, cpu = time.monotonic(), time.process_time()
         seen = readings = changes = 0
         while seen < expected:
             for p, sub in subs.items():
@@ -92,22 +95,26 @@ def _worker(
                     readings += result.accepted
                     changes += len(result.changes)
                     seen += 1
-        end = time.monotonic()
+        end, cpu = time.monotonic(), time.process_time() - cpu
         await nc.close()
-        return readings, changes, start, end
+        return readings, changes, start, end, cpu
 
-    readings, changes, start, end = asyncio.run(run())
-    out.put({"readings": readings, "changes": changes, "start": start, "end": end})
+    readings, changes, start, end, cpu = asyncio.run(run())
+    out.put({"readings": readings, "changes": changes, "start": start, "end": end, "cpu": cpu})
 
 
 async def _publish(url: str, names: BusNames, parts: Partitioning, seconds: int, seed: int) -> int:
     rng = np.random.default_rng(seed + 1)
     table = parts.sensors
     n = len(table)
-    low = np.array([STRESSED[t][0] for t in TYPE_ORDER])[table.types]
-    high = np.array([STRESSED[t][1] for t in TYPE_ORDER])[table.types]
+
+    def draw(ranges: dict[Any, tuple[float, float]]) -> np.ndarray[Any, Any]:
+        low = np.array([ranges[t][0] for t in TYPE_ORDER])[table.types]
+        high = np.array([ranges[t][1] for t in TYPE_ORDER])[table.types]
+        return rng.uniform(low, high)
+
     stressed = rng.uniform(size=n) < STRESSED_SHARE
-    level = np.where(stressed, rng.uniform(low, high), rng.uniform(0.5, 1.0, n) * low)
+    level = np.where(stressed, draw(STRESSED), draw(SAFE))
     rows = {p: parts.rows(p) for p in parts.names}
     nc = await nats.connect(url)
     js = nc.jetstream()
@@ -149,6 +156,7 @@ def run_bus_bench(
     seed: int = 0,
 ) -> dict[str, Any]:
     prefix = f"bench{int(time.time() * 1000) % 10**9}"
+    load = os.getloadavg()[0]
     names = BusNames(prefix)
     parts = _partitioning(sensors, partitions, seed)
     try:
@@ -191,6 +199,9 @@ def run_bus_bench(
         "per_worker_readings_per_s": [
             round(r["readings"] / (r["end"] - r["start"])) for r in results
         ],
+        "readings_per_cpu_s": [round(r["readings"] / r["cpu"]) for r in results],
         "warning_changes": sum(r["changes"] for r in results),
         "wall_s": round(end - start, 2),
+        "cores": os.cpu_count(),
+        "load_avg_1m_before": round(load, 1),
     }
