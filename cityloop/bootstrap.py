@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from cityloop.adapters.nats.intake_worker import IntakeWorker
+    from cityloop.adapters.nats.link import NatsLink
+    from cityloop.adapters.nats.telemetry_worker import TelemetryWorker
+    from cityloop.services.intake_commands import IntakeQueue
 
 from cityloop.adapters.notify import WebhookSender
 from cityloop.adapters.sql.engine import create_engine
@@ -67,6 +74,10 @@ class Container:
     classifier: TextClassifier | None = None
     #: Held by the one process (of those serving this database) that does the background work.
     leader: LeaderLock = field(default_factory=AlwaysLeader)
+    #: The NATS connection when the bus is NATS (`CITYLOOP_BUS=nats://…`).
+    link: NatsLink | None = None
+    #: Where bulk intake goes when the bus is NATS (the intake workers take it from there).
+    intake_queue: IntakeQueue | None = None
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -115,7 +126,49 @@ class Container:
 
     def close(self) -> None:
         self.batcher.stop()
+        if self.link is not None:
+            self.link.close()
         self.engine.dispose()
+
+    def intake_worker(self) -> IntakeWorker:
+        """A worker taking intake commands off the shared queue on the NATS bus."""
+        from cityloop.adapters.nats.intake_worker import IntakeWorker
+        from cityloop.adapters.nats.names import BusNames
+
+        return IntakeWorker(self.settings.bus, BusNames(self.settings.bus_prefix), self.intake)
+
+    def telemetry_worker(self, owner: str | None = None) -> TelemetryWorker:
+        """A worker judging the telemetry partitions (districts) it leases on the NATS bus."""
+        from cityloop.adapters.nats.names import BusNames
+        from cityloop.adapters.nats.telemetry_worker import TelemetryWorker, worker_name
+        from cityloop.adapters.sql.checkpoints import SqlCheckpointStore
+        from cityloop.engine.areas import read_areas
+        from cityloop.engine.rules.load import load_rules
+        from cityloop.engine.sensors import load_sensor_table
+        from cityloop.services.partitions import PartitionProcessor
+        from cityloop.services.telemetry_routing import city_partitioning
+
+        s = self.settings
+        partitioning = city_partitioning(self.city, load_sensor_table(self.city.root))
+        areas, _ = read_areas(self.city.root)
+        processor = PartitionProcessor(
+            self.telemetry,
+            partitioning,
+            load_rules(self.city.root),
+            areas.areas if areas is not None else (),
+            SqlCheckpointStore(self.engine),
+            self.clock,
+            owner or worker_name(),
+            s.checkpoint_interval_s,
+        )
+        return TelemetryWorker(
+            s.bus,
+            BusNames(s.bus_prefix),
+            processor,
+            partitioning.names,
+            s.worker_lease_s,
+            s.supervision_interval_s,
+        )
 
 
 def _store_raw(uow: Callable[[], UnitOfWork], reports: list[Report]) -> list[Report]:
@@ -187,6 +240,20 @@ def bootstrap(
 
     handlers = Handlers(uow, city, clock)
     bus = MessageBus(handlers, uow, clock, reader)
+    link = _nats_link(settings)
+    router = None
+    intake_queue = None
+    if link is not None:
+        from cityloop.adapters.nats.publishers import (
+            NatsIntakeQueue,
+            NatsOutboxSink,
+            NatsTelemetryForwarder,
+        )
+        from cityloop.services.telemetry_routing import TelemetryRouter
+
+        bus.add_sink(NatsOutboxSink(link))
+        router = TelemetryRouter(city, clock, NatsTelemetryForwarder(link))
+        intake_queue = NatsIntakeQueue(link)
     bus.subscribe_batch(
         NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls)
     )
@@ -235,10 +302,25 @@ def bootstrap(
         notifier,
         CitizenService(uow, clock),
         IntakeBatcher(intake),
-        TelemetryService(uow, city, clock, intake, vitals=vitals),
+        TelemetryService(uow, city, clock, intake, vitals=vitals, router=router),
         vitals,
         LoopGroupCommit(partial(_store_raw, uow)),
         addresses,
         classifier,
         leader_lock(engine),
+        link,
+        intake_queue,
     )
+
+
+def _nats_link(settings: Settings) -> NatsLink | None:
+    """The NATS connection when `CITYLOOP_BUS` is a NATS URL (it connects on first use)."""
+    from cityloop.adapters.nats.names import BusNames, is_nats
+
+    if settings.bus == "memory":
+        return None
+    if not is_nats(settings.bus):
+        raise ValueError(f"CITYLOOP_BUS must be 'memory' or a nats:// URL, not {settings.bus!r}")
+    from cityloop.adapters.nats.link import NatsLink
+
+    return NatsLink(settings.bus, BusNames(settings.bus_prefix))

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cityloop.cli_worker import worker_app
 from cityloop.reporting.cli import report_cmd
 from cityloop.settings import Settings
 
@@ -35,6 +36,7 @@ app.add_typer(rules_app, name="rules")
 telemetry_app = typer.Typer(help="Load sensor readings.", no_args_is_help=True)
 app.add_typer(telemetry_app, name="telemetry")
 app.command("report")(report_cmd)
+app.add_typer(worker_app, name="worker")
 
 console = Console(stderr=True)
 
@@ -330,11 +332,23 @@ def bench_telemetry_cmd(
     sensors: Annotated[int, typer.Option(help="Synthetic sensors.")] = 100_000,
     seconds: Annotated[int, typer.Option(help="Seconds of readings (one batch each).")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
+    bus: Annotated[
+        str, typer.Option(help="'memory' (one engine), or 'nats' / a NATS URL (N workers).")
+    ] = "memory",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (with --bus nats).")] = 1,
 ) -> None:
     """Readings per second through decode, validation and the demo rule library.
 
-    Targets: ≥ 1,000,000 readings/s, p99 batch latency ≤ 250 ms, RSS ≤ 1.5 GiB.
+    Targets: ≥ 1,000,000 readings/s, p99 batch latency ≤ 250 ms, RSS ≤ 1.5 GiB. With
+    `--bus nats` the readings go through NATS JetStream to `--workers` processes.
     """
+    if bus != "memory":
+        from cityloop.bench.telemetry_bus import run_bus_bench
+
+        url = Settings().bus if bus == "nats" else bus
+        url = "nats://127.0.0.1:4222" if url == "memory" else url
+        typer.echo(json.dumps(run_bus_bench(url, workers, sensors=sensors, seconds=seconds)))
+        return
     from cityloop.bench.telemetry import run_telemetry_bench
 
     typer.echo(json.dumps(run_telemetry_bench(sensors=sensors, seconds=seconds)))

@@ -64,3 +64,22 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")
+    bus: str = Field(
+        "memory",
+        description="The message bus: 'memory' (in-process) or a NATS URL such as "
+        "nats://127.0.0.1:4222 (JetStream; workers do telemetry, intake and relay).",
+    )
+    bus_prefix: str = Field(
+        "cityloop",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="First token of the NATS subjects and name of the streams and buckets.",
+    )
+    worker_lease_s: float = Field(
+        6.0,
+        gt=0,
+        description="A telemetry partition whose owner stops renewing moves to another worker "
+        "after this many seconds.",
+    )
+    checkpoint_interval_s: float = Field(
+        5.0, gt=0, description="How often a telemetry worker checkpoints a quiet partition."
+    )

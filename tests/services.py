@@ -53,3 +53,50 @@ def fresh_postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+NATS_URL = os.environ.get("CITYLOOP_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+def require_nats() -> str:
+    """The URL of a reachable NATS server, or skip (fail under CITYLOOP_REQUIRE_ALL)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(NATS_URL)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 4222), 2):
+            pass
+    except OSError as exc:
+        missing(
+            "NATS",
+            "install nats-server and start it with JetStream (-js) on 127.0.0.1:4222"
+            f" (or set CITYLOOP_TEST_NATS_URL) — {exc}",
+        )
+    return NATS_URL
+
+
+@contextmanager
+def fresh_nats_prefix() -> Iterator[tuple[str, str]]:
+    """(NATS URL, a unique bus prefix); the prefix's streams and buckets are deleted after."""
+    import asyncio
+
+    import nats
+
+    from cityloop.adapters.nats.names import BusNames
+    from cityloop.adapters.nats.setup import delete_all
+
+    url = require_nats()
+    prefix = f"test{uuid.uuid4().hex[:12]}"
+
+    async def clean() -> None:
+        nc = await nats.connect(url)
+        try:
+            await delete_all(nc.jetstream(), BusNames(prefix))
+        finally:
+            await nc.close()
+
+    try:
+        yield url, prefix
+    finally:
+        asyncio.run(clean())

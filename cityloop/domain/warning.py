@@ -119,6 +119,14 @@ class Warning:
             {"kind": kind, "level": level, "value": value},
         )
 
+    def holds_change(self, kind: str, level: str, at: datetime) -> bool:
+        """Whether this change (kind, level, time) is already in the history."""
+        stamp = at.isoformat()
+        return any(
+            h.get("kind") == kind and h.get("level") == level and h.get("at") == stamp
+            for h in reversed(self.history)
+        )
+
     def confirm(self, *, at: datetime, by: str, note: str | None) -> None:
         if self.confirmation is not Confirmation.PENDING:
             raise InvalidCommand(f"this warning is {self.confirmation.value}, not pending")

@@ -39,6 +39,7 @@ class MessageBus:
         self.clock = clock
         self.subscribers: dict[str, list[Subscriber]] = defaultdict(list)
         self.batch_subscribers: list[BatchSubscriber] = []
+        self.sinks: list[BatchSubscriber] = []
         self._relay_lock = threading.Lock()
 
     def subscribe(self, name: str, subscriber: Subscriber) -> None:
@@ -49,6 +50,12 @@ class MessageBus:
         """Call ``subscriber`` once per relayed batch (in outbox order), e.g. to write all the
         batch's notifications in one transaction."""
         self.batch_subscribers.append(subscriber)
+
+    def add_sink(self, sink: BatchSubscriber) -> None:
+        """Hand every relayed batch to ``sink`` (a shared bus) before the subscribers. Unlike a
+        subscriber's, its failure stops the relay: nothing is marked published, and the batch
+        is offered again next round."""
+        self.sinks.append(sink)
 
     def handle(self, command: Command) -> Event:
         result = self.handlers.handle(command)
@@ -68,6 +75,12 @@ class MessageBus:
                     batch = list(uow.unpublished())
                 if not batch:
                     break
+                try:
+                    for sink in self.sinks:
+                        sink(batch)
+                except Exception:
+                    log.exception("the shared bus took no batch; relaying again later")
+                    return sent
                 for msg in batch:
                     for sub in (*self.subscribers.get(msg.name, ()), *self.subscribers[ALL]):
                         try:

@@ -11,6 +11,7 @@ idempotent: a warning that should have an event and has none gets one at the nex
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from cityloop.engine.warnings import WarningChange
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake import IncomingReport, IntakePipeline
 from cityloop.services.ports import UnitOfWork
+from cityloop.services.telemetry_routing import TelemetryRouter
 from cityloop.services.vitals import VitalSigns
 
 SENSOR = Actor(id="perception", role="system", unit=None)
@@ -77,6 +79,7 @@ class TelemetryService:
         intake: IntakePipeline,
         engine: Engine | None = None,
         vitals: VitalSigns | None = None,
+        router: TelemetryRouter | None = None,
     ) -> None:
         self.uow = uow
         self.city = city
@@ -84,6 +87,8 @@ class TelemetryService:
         self.intake = intake
         self._engine = engine
         self.vitals = vitals
+        #: When set (the bus is NATS), readings are forwarded to the workers, not judged here.
+        self.router = router
         self._tracer: Tracer | None = None
         self._lock = threading.Lock()
         self._rules: dict[str, Any] = {}
@@ -111,6 +116,9 @@ class TelemetryService:
         """Decode, validate and judge a batch; store the warning changes and their events."""
         if not self.available:
             raise InvalidCommand("this city has no sensors.csv: it takes no telemetry")
+        if self.router is not None:
+            accepted, rejections = self.router.route(data, media_type)
+            return IngestSummary(accepted, rejections, 0, 0)
         engine = self.engine
         with self._lock:
             try:
@@ -125,7 +133,7 @@ class TelemetryService:
 
     def tick(self) -> int:
         """Judge the time-driven rules (stale sensors) now; return events created."""
-        if not self.available:
+        if not self.available or self.router is not None:  # workers judge them
             return 0
         engine = self.engine
         with self._lock:
@@ -168,12 +176,21 @@ class TelemetryService:
             chain=chain,
         )
 
-    def apply(self, changes: list[WarningChange]) -> int:
-        """Store warning changes; then make, regrade or verify their events."""
+    def apply(
+        self,
+        changes: list[WarningChange],
+        before_commit: Callable[[UnitOfWork], None] | None = None,
+    ) -> int:
+        """Store warning changes; then make, regrade or verify their events.
+
+        `before_commit` runs in the same transaction (a telemetry worker saves its partition's
+        checkpoint there). A change the warning already holds (same kind, level and time: a
+        replay) is skipped, so applying a change twice stores it once.
+        """
         touched: list[str] = []
         upgraded: list[str] = []
         cleared: list[str] = []
-        if changes:
+        if changes or before_commit is not None:
             with self.uow() as uow:
                 known = uow.warnings.get_many([c.warning_id for c in changes])
                 for change in changes:
@@ -182,6 +199,10 @@ class TelemetryService:
                         warning = self._new_warning(change)
                         uow.warnings.add(warning)
                         known[warning.id] = warning
+                    elif warning.holds_change(
+                        change.kind.value, change.level.label, _dt(change.ts)
+                    ):
+                        continue
                     uow.track_warning(warning)
                     warning.apply(
                         kind=change.kind.value,
@@ -198,6 +219,8 @@ class TelemetryService:
                         cleared.append(warning.id)
                 for warning_id in dict.fromkeys(touched):
                     uow.warnings.save(known[warning_id])
+                if before_commit is not None:
+                    before_commit(uow)
                 uow.commit()
         created = self.create_missing_events(touched or None)
         self._follow_events(upgraded, cleared)

@@ -291,6 +291,9 @@ engine_checkpoints = Table(
     Column("partition", String(40), primary_key=True),
     Column("data", LargeBinary, nullable=False),
     Column("saved_at", UTCDateTime(), nullable=False),
+    #: The last bus message (stream sequence) folded into `data`; replay resumes after it.
+    Column("stream_seq", BigInteger, nullable=False, server_default="0"),
+    Column("owner", String(80), nullable=False, server_default=""),
 )
 
 

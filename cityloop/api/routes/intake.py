@@ -268,6 +268,14 @@ async def import_feed(
                 ),
             )
         )
+    if container.intake_queue is not None:  # the bus is NATS: the intake workers do the rest
+        queued = container.intake_queue.submit([r for _, r in valid]) if valid else 0
+        errors.sort(key=lambda e: e["line"])
+        return {
+            "summary": {"lines": len(lines), "queued": queued, "rejected": len(errors)},
+            "errors": errors,
+            "results": [],
+        }
     results: list[dict[str, Any]] = []
     created = merged = 0
     for start in range(0, len(valid), FEED_CHUNK):

@@ -1,0 +1,1 @@
+"""The NATS JetStream bus: streams, leases, publishers and the workers' loops."""
