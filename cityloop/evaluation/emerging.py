@@ -63,10 +63,25 @@ class TextClusters:
     grams: list[str]
 
 
+def candidate_ks(n: int, max_k: int | None = None) -> list[int]:
+    """The numbers of clusters tried: every k from 2 to 50, then 5 % apart, up to n // 3 (a
+    theme needs a few texts) or ``max_k``."""
+    top = min(n - 1, max_k if max_k is not None else max(2, n // 3))
+    ks = set(range(2, min(top, 50) + 1))
+    k = 50.0
+    while k < top:
+        k *= 1.05
+        ks.add(min(top, round(k)))
+    return sorted(ks)
+
+
 def cluster_texts(
-    texts: Sequence[str], background: Sequence[str] = (), min_size: int = 3, max_k: int = 150
+    texts: Sequence[str],
+    background: Sequence[str] = (),
+    min_size: int = 3,
+    max_k: int | None = None,
 ) -> TextClusters:
-    """Average-linkage clusters of the texts with the silhouette-best k in [2, max_k].
+    """Average-linkage clusters of the texts with the silhouette-best k (``candidate_ks``).
 
     The IDF weights are learned from the texts *and* the ``background`` (the city's labelled
     corpus): a theme's own words are common among the texts but rare in the background, so
@@ -97,7 +112,7 @@ def cluster_texts(
     distance = (distance + distance.T) / 2
     tree = linkage(squareform(distance, checks=False), method="average")
     best: tuple[float, np.ndarray] | None = None
-    for k in range(2, min(max_k, n - 1) + 1):
+    for k in candidate_ks(n, max_k):
         labels = fcluster(tree, k, criterion="maxclust") - 1
         if len(np.unique(labels)) < 2:
             continue
