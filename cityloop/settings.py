@@ -64,3 +64,8 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")
+    map_tile_url: str | None = Field(
+        None,
+        description="An XYZ tile URL template ({z}/{x}/{y}) drawn under the map; none by default"
+        " (the map is drawn from the city's jurisdiction polygons).",
+    )

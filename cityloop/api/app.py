@@ -18,6 +18,7 @@ from cityloop.api.routes import evaluation as evaluation_routes
 from cityloop.api.routes import plans as plan_routes
 from cityloop.api.routes import replay as replay_routes
 from cityloop.bootstrap import Container
+from cityloop.web import install as install_web
 
 API_PREFIX = "/api/v1"
 
@@ -58,6 +59,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     app.include_router(open311_routes.router)
     app.include_router(cap.router)
     app.include_router(evaluation_routes.router)
+    install_web(app, container)
 
     @app.exception_handler(Open311Error)
     async def _open311(request: Request, exc: Open311Error) -> Response:

@@ -88,6 +88,14 @@ class VitalSigns:
 
     # ---- reading ------------------------------------------------------------------------
 
+    def heard(self, now: float) -> np.ndarray[Any, Any] | None:
+        """Per sensor (dense index): heard within 3 × its interval (None before any reading)."""
+        if self._sensors is None:
+            return None
+        with self._lock:
+            last = self._sensors.last_ts
+            return np.isfinite(last) & (last >= now - 3.0 * self._sensors.sensors.interval)
+
     def current(self, code: str) -> dict[str, Any]:
         """The indicators of one jurisdiction (city, district or street) now."""
         j = self.city.jurisdiction_at(code)
