@@ -52,6 +52,8 @@ resources.visible = false;
 const warnings = map.add(new ClusterLayer({ color: (p) => LEVEL_COLORS[p.level] || "#888", radius: 7, shape: "triangle", cell: 20,
   label: (p) => `${p.rule} · ${p.subject} · ${p.level}` }));
 
+CL.ops = { map, layers: { base, events, heat, sensors, resources, warnings } }; // for scripted checks
+
 const LAYERS = [
   ["jurisdictions", base, "layer_jurisdictions"], ["events", events, "layer_events"],
   ["warnings", warnings, "layer_warnings"], ["sensors", sensors, "layer_sensors"],

@@ -62,7 +62,9 @@ async function loadActivation() {
     el("td", {}, task.level), el("td", {}, await deptName(task.department)), el("td", {}, task.action),
     el("td", {}, task.status), el("td", { class: "time" }, fmtTime(task.due_at)),
     el("td", { class: "muted small" }, (task.feedback || []).map((f) => f.text || f.feedback || JSON.stringify(f)).join("; ")))));
+  const before = document.querySelector(".act-reason");
   const reason = el("input", { placeholder: t("reason"), class: "act-reason" });
+  if (before && before.closest("[data-activation]").dataset.activation === a.id) reason.value = before.value;
   const kinds = a.status === "active" ? ["upgrade", "downgrade", "terminate"] : a.status === "proposed" ? ["confirm"] : [];
   if (a.status === "active" && a.pending_level) kinds.unshift("confirm");
   const buttons = kinds.map((k) => {

@@ -18,6 +18,8 @@ const map = new CityMap($("#map"), {
   },
 });
 
+CL.map = map; // for scripted checks (tests, kiosks)
+
 (async () => {
   const districts = await loadJurisdictions(api, { level: "district" });
   map.add(new PolygonLayer(districts, () => ({ fill: "rgba(21,101,192,.08)", stroke: "#5a8fd0", width: 1.2, label: districts.length < 30 ? null : null })));
