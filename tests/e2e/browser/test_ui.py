@@ -52,7 +52,8 @@ def test_each_role_sees_its_own_level_and_territory(pages: Pages, server: LiveSe
     # a grid worker may not open the leader's cockpit
     grid = pages.login("grid_yz01s01c01g001")
     response = grid.goto(f"{server.url}/ui/cockpit")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     # Chinese is one click away, taxonomy names included
     city = pages.opened[0][1]
     city.goto(f"{server.url}/ui/board?q={mark}")
