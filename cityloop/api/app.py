@@ -14,6 +14,7 @@ from cityloop.api.limits import BodyLimit
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
 from cityloop.api.routes import auth, cap, citizen, events, intake, loop, perception, reference
+from cityloop.api.routes import dashboard as dashboard_routes
 from cityloop.api.routes import evaluation as evaluation_routes
 from cityloop.api.routes import plans as plan_routes
 from cityloop.api.routes import replay as replay_routes
@@ -54,7 +55,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit)
     problems.install(app)
     routers = (auth, reference, events, intake, loop, citizen, perception, plan_routes)
-    for module in (*routers, replay_routes):
+    for module in (*routers, replay_routes, dashboard_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
     app.include_router(cap.router)
