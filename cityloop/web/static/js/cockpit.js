@@ -56,7 +56,7 @@ async function trend() {
 async function byType() {
   const counts = await api("/api/v1/dashboard/counts", { query: { by: "type" } }).catch(() => null);
   let rows;
-  if (counts && counts.items) rows = counts.items.map((i) => [i.name || i.key, i.count]);
+  if (counts && counts.groups) rows = counts.groups.map((i) => [`${i.key || "—"} ${(CL.lang === "en" ? i.label_en : i.label_zh) || ""}`, i.count]);
   else {
     const tr = await api("/api/v1/demand/trends", { query: { by } });
     const agg = new Map();

@@ -206,43 +206,41 @@ export class ClusterLayer {
   }
   set(points, cells = []) { this.points = points; this.cells = cells; if (this.map) this.map.redraw(); }
   draw(ctx, map) {
+    // Points and server cells fall into one screen grid; a group of one point is a dot,
+    // anything more a cluster whose ring shows the share of each colour.
     const groups = new Map();
     this.drawn = [];
-    for (const p of this.points) {
-      if (p.lon == null || p.lat == null) continue;
-      const [x, y] = map.project(p.lon, p.lat);
-      if (x < -20 || y < -20 || x > map.w + 20 || y > map.h + 20) continue;
+    const add = (lon, lat, n, counts, item) => {
+      const [x, y] = map.project(lon, lat);
+      if (x < -30 || y < -30 || x > map.w + 30 || y > map.h + 30) return;
       const key = `${Math.floor(x / this.cell)},${Math.floor(y / this.cell)}`;
       let g = groups.get(key);
-      if (!g) { g = { x: 0, y: 0, items: [] }; groups.set(key, g); }
-      g.x += x; g.y += y; g.items.push(p);
-    }
-    for (const g of groups.values()) {
-      const x = g.x / g.items.length, y = g.y / g.items.length;
-      if (g.items.length === 1) {
-        const p = g.items[0];
-        this.dot(ctx, x, y, this.color(p), p);
-        this.drawn.push({ x, y, r: this.radius + 3, item: p });
-      } else {
-        const counts = {};
-        for (const p of g.items) { const c = this.color(p); counts[c] = (counts[c] || 0) + 1; }
-        this.cluster(ctx, x, y, g.items.length, counts);
-        this.drawn.push({ x, y, r: 12 + Math.log2(g.items.length) * 3, cluster: g.items });
-      }
+      if (!g) { g = { x: 0, y: 0, w: 0, n: 0, counts: {}, items: [] }; groups.set(key, g); }
+      g.x += x * n; g.y += y * n; g.w += n; g.n += n;
+      for (const [c, k] of Object.entries(counts)) g.counts[c] = (g.counts[c] || 0) + k;
+      if (item) g.items.push(item);
+    };
+    for (const p of this.points) {
+      if (p.lon == null || p.lat == null) continue;
+      add(p.lon, p.lat, 1, { [this.color(p)]: 1 }, p);
     }
     for (const c of this.cells) {
-      const [x, y] = map.project(c.lon, c.lat);
       const counts = {};
       for (const [state, n] of Object.entries(c.by_state || {})) {
         if (!n) continue;
         const col = this.color({ state }); counts[col] = (counts[col] || 0) + n;
       }
-      if (c.count === 1 && Object.keys(counts).length === 1) {
-        this.dot(ctx, x, y, Object.keys(counts)[0], c);
-        this.drawn.push({ x, y, r: this.radius + 3, item: c });
+      add(c.lon, c.lat, c.count || 1, counts, null);
+    }
+    for (const g of groups.values()) {
+      const x = g.x / g.w, y = g.y / g.w;
+      if (g.n === 1 && g.items.length === 1) {
+        const p = g.items[0];
+        this.dot(ctx, x, y, this.color(p), p);
+        this.drawn.push({ x, y, r: this.radius + 3, item: p });
       } else {
-        this.cluster(ctx, x, y, c.count, counts);
-        this.drawn.push({ x, y, r: 12 + Math.log2(Math.max(c.count, 2)) * 3, cell: c });
+        this.cluster(ctx, x, y, g.n, g.counts);
+        this.drawn.push({ x, y, r: 12 + Math.log2(Math.max(g.n, 2)) * 3, cluster: g.items, count: g.n, counts: g.counts });
       }
     }
   }

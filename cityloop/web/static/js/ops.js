@@ -20,7 +20,7 @@ const map = new CityMap($("#map"), {
     if (!hit) return;
     const it = hit.item;
     if (it.item && it.item.id && hit.layer === events) location.href = `/ui/events/${it.item.id}`;
-    else if (it.cluster || it.cell) { const [lon, lat] = map.unproject(x, y); map.zoom += 1.5; zoomTo(lon, lat); }
+    else if (it.cluster) { const [lon, lat] = map.unproject(x, y); map.zoom += 1.5; zoomTo(lon, lat); }
   },
 });
 function zoomTo(lon, lat) {
@@ -32,15 +32,14 @@ map.onHover = (hit, x, y) => {
   if (!hit) { tip.hidden = true; return; }
   const it = hit.item;
   let text;
-  if (it.cluster) text = `${it.cluster.length} ${t("events")}`;
-  else if (it.cell) text = Object.entries(it.cell.by_state || {}).filter(([, n]) => n).map(([s, n]) => `${stateName(s) !== `st_${s}` ? stateName(s) : s}: ${n}`).join(" · ");
+  if (it.cluster) text = `${it.count} · ${it.cluster.slice(0, 3).map((p) => p.ref || p.id).join(", ")}${it.cluster.length > 3 ? " …" : ""}`;
   else if (it.item) text = hit.layer.label ? hit.layer.label(it.item) : it.item.id;
   tip.textContent = text; tip.style.left = `${x + 14}px`; tip.style.top = `${y + 8}px`; tip.hidden = false;
 };
 
 // ---- layers ---------------------------------------------------------------------------
 const base = map.add(new PolygonLayer([], () => ({})));
-const events = map.add(new ClusterLayer({ color: (p) => STATE_COLORS[p.state] || "#888", radius: 5,
+const events = map.add(new ClusterLayer({ color: (p) => STATE_COLORS[p.state] || "#888", radius: 5, cell: 58,
   label: (p) => `${p.ref || ""} ${stateName(p.state)} ${typeName(p)} ${p.title || ""}` }));
 const heat = map.add(new HeatLayer());
 const sensors = map.add(new ClusterLayer({ color: (p) => SENSOR_COLORS[p.state] || "#888", radius: 3, cell: 30,
@@ -201,10 +200,16 @@ async function loadStream() {
 }
 
 async function loadSupervision() {
-  const red = (await tryApi("/api/v1/dashboard/overdue", { query: { limit: 20 } })) || (await api("/api/v1/supervision", { query: { color: "red", limit: 20 } }));
-  const yellow = await api("/api/v1/supervision", { query: { color: "yellow", limit: 20 } });
-  const row = (e) => el("li", { dataset: { event: e.id } }, stateBadge(e.state), el("a", { href: `/ui/events/${e.id}`, class: "grow" }, `${e.ref} · ${e.type_name || e.type_code || ""}`), el("span", { class: "muted small" }, fmtTime(e.dispose_by)));
-  const reds = red.items || red; const yellows = yellow.items;
+  const row = (e) => el("li", { dataset: { event: e.id } }, stateBadge(e.state), el("a", { href: `/ui/events/${e.id}`, class: "grow" }, `${e.ref} · ${e.type_name || e.type_code || ""}`), el("span", { class: "muted small" }, fmtTime(e.deadline || e.dispose_by)));
+  let reds; let yellows;
+  const dash = await tryApi("/api/v1/dashboard/overdue", { query: { limit: 60 } });
+  if (dash) {
+    reds = dash.items.filter((e) => e.supervision === "red");
+    yellows = dash.items.filter((e) => e.supervision === "yellow");
+  } else {
+    reds = (await api("/api/v1/supervision", { query: { color: "red", limit: 30 } })).items;
+    yellows = (await api("/api/v1/supervision", { query: { color: "yellow", limit: 30 } })).items;
+  }
   $("#overdue").replaceChildren(...(reds.length ? reds.map(row) : [el("li", { class: "muted" }, t("none"))]));
   $("#overdue-count").textContent = reds.length;
   $("#neardue").replaceChildren(...(yellows.length ? yellows.map(row) : [el("li", { class: "muted" }, t("none"))]));
@@ -215,7 +220,7 @@ async function loadPlans() {
   const acts = await api("/api/v1/plan-activations", { query: { status: "active" } });
   $("#plans").replaceChildren(...(acts.length ? acts.map((a) => el("li", { dataset: { activation: a.id } },
     el("span", { class: "lvl", style: "--c:#ff8c1a" }, a.level), el("a", { href: `/ui/plans#${a.id}`, class: "grow" }, `${a.plan_name || a.plan_id} · ${a.jurisdiction}`),
-    el("span", { class: "muted small" }, a.progress ? `${a.progress.done || 0}/${a.progress.total || 0}` : ""))) : [el("li", { class: "muted" }, t("none"))]));
+    el("span", { class: "muted small" }, fmtTime(a.activated_at)))) : [el("li", { class: "muted" }, t("none"))]));
 }
 
 // ---- live -----------------------------------------------------------------------------

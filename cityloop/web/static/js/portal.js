@@ -13,7 +13,12 @@ const map = new CityMap($("#map"), {
     $("#lon").value = lon.toFixed(6); $("#lat").value = lat.toFixed(6);
     pin.set([{ lon, lat }]);
     const where = await api("/api/v1/locate", { query: { lon, lat } });
-    $("#picked").textContent = where.inside ? `${t("picked")}: ${where.street || ""} (${lon.toFixed(5)}, ${lat.toFixed(5)})` : where.detail;
+    let place = where.street || "";
+    if (where.inside) {
+      const [d, st] = await Promise.all([where.district, where.street].map((c) => api(`/api/v1/jurisdictions/${c}`, { query: { geometry: "false" } })));
+      place = `${d.name} ${st.name}`;
+    }
+    $("#picked").textContent = where.inside ? `${t("picked")}: ${place} (${lon.toFixed(5)}, ${lat.toFixed(5)})` : where.detail;
     $("#picked").dataset.inside = String(!!where.inside);
   },
 });
