@@ -89,7 +89,15 @@ class LiveFeed:
             return self._cursor or 0
 
     def after(self, cursor: int) -> list[LiveItem]:
-        """Items with an outbox id above ``cursor``, oldest first (polling if it is time)."""
+        """Items with an outbox id above ``cursor``, oldest first (polling if it is time).
+
+        A process that has not polled yet (just restarted) starts at ``cursor``, so a client
+        that resumes with its last id misses nothing (up to ``BUFFER`` messages back)."""
+        with self._lock:
+            if self._cursor is None:
+                with self.engine.connect() as conn:
+                    top = int(conn.execute(sa.select(sa.func.max(t.outbox.c.id))).scalar() or 0)
+                self._cursor = max(min(cursor, top), top - BUFFER)
         self.poll()
         with self._lock:
             return [i for i in self._items if i.id > cursor]

@@ -164,3 +164,14 @@ def test_the_portal_takes_a_report_with_a_photo_and_rejects_bad_ones(api: Api) -
         "/portal/reports", data=form, files={"photo": ("x.png", b"not an image", "image/png")}
     )
     assert bad.status_code == 422
+
+
+def test_a_stream_resumed_after_a_restart_misses_nothing(api: Api) -> None:
+    from cityloop.services.live import LiveFeed
+
+    head = api.client.app.state.live.head()  # type: ignore[attr-defined]
+    ev = _event(api, "YZ01S01", "while the server restarted")
+    restarted = LiveFeed(api.container.engine, api.container.reader, api.container.city)
+    got = restarted.after(head)
+    assert ev["id"] in {i.data["id"] for i in got if i.kind == "event"}
+    assert all(i.id > head for i in got if i.kind == "event")

@@ -4,11 +4,13 @@ import { CL, t, api, el, $, fail, LEVEL_COLORS } from "./common.js";
 
 const level = CL.user.level;
 const by = level === "city" ? "district" : "street";
+let names = new Map();
 
 async function kpis() {
   const v = await api("/api/v1/vital-signs");
   renderKpis(v.values, null);
-  const cards = await api("/api/v1/scorecards", { query: { by } });
+  const [cards, places] = await Promise.all([api("/api/v1/scorecards", { query: { by } }), api("/api/v1/jurisdictions", { query: { level: by } })]);
+  names = new Map(places.map((j) => [j.code, j.name]));
   renderKpis(v.values, cards.items || []);
 }
 
@@ -28,7 +30,7 @@ function renderKpis(x, items) {
     ["active_warnings", Object.values(aw).reduce((s, n) => s + n, 0)], ["resources_available", x.resources_available ?? "—"],
   ];
   $("#kpis").replaceChildren(...tiles.map(([k, val]) => el("div", { class: "tile", dataset: { kpi: k } }, el("b", {}, val ?? "—"), el("span", {}, t(k)))));
-  $("#scores").replaceChildren(...items.slice(0, 12).map((i) => el("tr", {}, el("td", {}, i.rank), el("td", {}, i.key),
+  $("#scores").replaceChildren(...items.slice(0, 12).map((i) => el("tr", {}, el("td", {}, i.rank), el("td", {}, names.get(i.key) || i.key),
     el("td", {}, i.rating_mean != null ? i.rating_mean.toFixed(2) : "—"),
     el("td", {}, i.dispose_on_time_rate != null ? `${Math.round(i.dispose_on_time_rate * 100)}%` : "—"), el("td", {}, i.score != null ? i.score.toFixed(1) : "—"))));
 }

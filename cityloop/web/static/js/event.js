@@ -9,13 +9,14 @@ const REASON = ["return", "reject", "reopen", "suspend", "cancel", "escalate"];
 let event = null;
 let map = null;
 
-async function load() {
+// ``keepForm``: a live refresh leaves an open action form alone while its action still applies.
+async function load(keepForm = false) {
   event = await api(`/api/v1/events/${id}`);
   const [timeline, reports] = await Promise.all([
     api(`/api/v1/events/${id}/timeline`),
     api(`/api/v1/events/${id}/reports`).catch(() => []),
   ]);
-  renderHead(); renderActions(); await renderFacts(); renderSupervision(timeline);
+  renderHead(); renderActions(keepForm); await renderFacts(); renderSupervision(timeline);
   renderRouting(timeline); renderTimeline(timeline); renderReports(reports); renderAttachments();
   await renderMap();
 }
@@ -110,7 +111,7 @@ async function renderMap() {
 }
 
 // ---- actions --------------------------------------------------------------------------
-function renderActions() {
+function renderActions(keepForm) {
   const box = $("#actions");
   box.replaceChildren(...event.allowed_actions.filter((a) => a !== "merge" && a !== "split").map((a) => {
     const b = el("button", { class: `btn ${["cancel", "reject", "return"].includes(a) ? "danger" : "primary"}`, dataset: { action: a } }, t(`a_${a}`));
@@ -118,7 +119,9 @@ function renderActions() {
     return b;
   }));
   if (!event.allowed_actions.length) box.append(el("span", { class: "muted" }, t("read_only")));
-  $("#action-form").replaceChildren();
+  const open = $("#action-form form");
+  const still = open && event.allowed_actions.includes(open.id.replace("form-", ""));
+  if (!(keepForm && still)) $("#action-form").replaceChildren();
 }
 
 function field(label, input) { return el("label", {}, label, input); }
@@ -158,7 +161,8 @@ async function openForm(action) {
     try {
       await api(`/api/v1/events/${id}/${action}`, { method: "POST", body: await bodyOf(action, inputs) });
       toast(`${event.ref}: ${t(`a_${action}`)} ✓`);
-      await load();
+      $("#action-form").replaceChildren();
+      await load(true);
     } catch (err) { fail(err); }
   });
   $("#action-form").replaceChildren(form);
@@ -186,5 +190,5 @@ async function bodyOf(action, inputs) {
   return {};
 }
 
-live({ event: (m) => { if (m.id === id && !$("#action-form").children.length) load().catch(fail); } });
+live({ event: (m) => { if (m.id === id) load(true).catch(fail); } });
 load().catch(fail);

@@ -178,6 +178,7 @@ export class PolygonLayer {
   draw(ctx, map) {
     for (const f of this.features) {
       const s = this.style(f);
+      if (!s.fill && !s.stroke) continue;
       ctx.beginPath();
       for (const poly of ringsOf(f.geometry)) for (const ring of poly) {
         ring.forEach(([lon, lat], i) => { const [x, y] = map.project(lon, lat); i ? ctx.lineTo(x, y) : ctx.moveTo(x, y); });
@@ -186,11 +187,12 @@ export class PolygonLayer {
       if (s.fill) { ctx.fillStyle = s.fill; ctx.fill("evenodd"); }
       if (s.stroke) { ctx.strokeStyle = s.stroke; ctx.lineWidth = s.width || 1; ctx.stroke(); }
     }
-    ctx.font = "11px system-ui, sans-serif"; ctx.textAlign = "center";
+    ctx.font = "600 12px system-ui, sans-serif"; ctx.textAlign = "center";
     for (const f of this.features) {
       const s = this.style(f);
       if (!s.label || !f.center) continue;
       const [x, y] = map.project(...f.center);
+      ctx.lineWidth = 3; ctx.strokeStyle = s.halo || "rgba(4,10,20,.85)"; ctx.strokeText(s.label, x, y);
       ctx.fillStyle = s.labelColor || "rgba(200,220,255,.7)";
       ctx.fillText(s.label, x, y);
     }

@@ -50,8 +50,10 @@ const resources = map.add(new ClusterLayer({ color: (p) => RES_COLORS[p.state] |
 resources.visible = false;
 const warnings = map.add(new ClusterLayer({ color: (p) => LEVEL_COLORS[p.level] || "#888", radius: 7, shape: "triangle", cell: 20,
   label: (p) => `${p.rule} · ${p.subject} · ${p.level}` }));
+// names of the territories above every marker
+const names = map.add(new PolygonLayer([], () => ({})));
 
-CL.ops = { map, layers: { base, events, heat, sensors, resources, warnings } }; // for scripted checks
+CL.ops = { map, layers: { base, events, heat, sensors, resources, warnings, names } }; // for scripted checks
 
 const LAYERS = [
   ["jurisdictions", base, "layer_jurisdictions"], ["events", events, "layer_events"],
@@ -93,11 +95,13 @@ async function loadBase() {
     own = [mine];
   }
   base.features = parts;
+  names.features = parts.filter((f) => f.role === "district" || f.role === "child" || f.role === "context");
+  names.style = (f) => ({ label: f.role === "child" && map.zoom <= 12.5 ? null : f.name, labelColor: f.role === "context" ? "rgba(150,160,180,.55)" : "rgba(220,235,255,.92)" });
   base.style = (f) => {
-    if (f.role === "district") return { fill: "rgba(40,90,160,.16)", stroke: "rgba(110,170,255,.75)", width: 1.4, label: f.name, labelColor: "rgba(190,215,255,.85)" };
+    if (f.role === "district") return { fill: "rgba(40,90,160,.16)", stroke: "rgba(110,170,255,.75)", width: 1.4 };
     if (f.role === "street") return { stroke: "rgba(110,170,255,.22)", width: 0.6 };
-    if (f.role === "context") return { fill: "rgba(255,255,255,.03)", stroke: "rgba(140,160,190,.25)", width: 0.8, label: f.name, labelColor: "rgba(150,160,180,.5)" };
-    if (f.role === "child") return { fill: "rgba(40,90,160,.14)", stroke: "rgba(110,170,255,.45)", width: 0.8, label: map.zoom > 12.5 ? f.name : null };
+    if (f.role === "context") return { fill: "rgba(255,255,255,.03)", stroke: "rgba(140,160,190,.25)", width: 0.8 };
+    if (f.role === "child") return { fill: "rgba(40,90,160,.14)", stroke: "rgba(110,170,255,.45)", width: 0.8 };
     return { stroke: "#4db5ff", width: 2.4, fill: "rgba(40,120,220,.08)" };
   };
   map.fit(...bboxOf(own));

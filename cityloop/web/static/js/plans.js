@@ -62,9 +62,7 @@ async function loadActivation() {
     el("td", {}, task.level), el("td", {}, await deptName(task.department)), el("td", {}, task.action),
     el("td", {}, task.status), el("td", { class: "time" }, fmtTime(task.due_at)),
     el("td", { class: "muted small" }, (task.feedback || []).map((f) => f.text || f.feedback || JSON.stringify(f)).join("; ")))));
-  const before = document.querySelector(".act-reason");
   const reason = el("input", { placeholder: t("reason"), class: "act-reason" });
-  if (before && before.closest("[data-activation]").dataset.activation === a.id) reason.value = before.value;
   const kinds = a.status === "active" ? ["upgrade", "downgrade", "terminate"] : a.status === "proposed" ? ["confirm"] : [];
   if (a.status === "active" && a.pending_level) kinds.unshift("confirm");
   const buttons = kinds.map((k) => {
@@ -77,6 +75,12 @@ async function loadActivation() {
   });
   const depts = await Promise.all(Object.entries(pr.departments || {}).map(async ([d, v]) => el("div", { class: "bar" },
     el("span", {}, await deptName(d)), el("div", { class: "progress" }, el("i", { style: `width:${v.total ? (100 * v.done) / v.total : 0}%` })), el("span", {}, `${v.done}/${v.total}`))));
+  // keep what the user is typing across a live refresh (read it right before replacing)
+  const before = document.querySelector("#activation-detail .act-reason");
+  if (before && before.closest("#activation-detail").dataset.activation === a.id) {
+    reason.value = before.value;
+    if (document.activeElement === before) setTimeout(() => reason.focus(), 0);
+  }
   $("#activation").replaceChildren(el("div", { class: "plan-card", id: "activation-detail", dataset: { activation: a.id, status: a.status } },
     el("h3", {}, `${p ? name(p) : a.plan_id} · ${t("level")} ${a.level} · ${a.status}`),
     el("p", { class: "muted small" }, a.reason),

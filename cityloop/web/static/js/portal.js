@@ -28,7 +28,7 @@ CL.map = map; // for scripted checks (tests, kiosks)
 (async () => {
   const districts = await loadJurisdictions(api, { level: "district" });
   map.add(new PolygonLayer(districts, () => ({ fill: "rgba(21,101,192,.08)", stroke: "#5a8fd0", width: 1.2, label: districts.length < 30 ? null : null })));
-  map.add(new PolygonLayer(districts, (f) => ({ label: f.name, labelColor: "#33507a" })));
+  map.add(new PolygonLayer(districts, (f) => ({ label: f.name, labelColor: document.body.classList.contains("high-contrast") ? "#fff" : "#33507a", halo: document.body.classList.contains("high-contrast") ? "#000" : "rgba(255,255,255,.85)" })));
   map.add(pin);
   map.fit(...bboxOf(districts));
   const types = await api("/api/v1/event-types");
