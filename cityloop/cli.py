@@ -344,6 +344,10 @@ def bench_queries_cmd(
     events: Annotated[int, typer.Option(help="Synthetic events to load.")] = 10_000_000,
     open_events: Annotated[int, typer.Option(help="How many of them are still open.")] = 100_000,
     repeat: Annotated[int, typer.Option(help="Timed requests per dashboard call.")] = 20,
+    db: Annotated[
+        Path | None,
+        typer.Option(help="Keep the database in this file; one holding N events is reused."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = True,
 ) -> None:
     """The operations dashboard's API calls over HTTP on N events in a fresh SQLite file.
@@ -353,7 +357,11 @@ def bench_queries_cmd(
     from cityloop.bench.queries import run_queries_bench
 
     result = run_queries_bench(
-        _settings(city, None).city, events=events, open_events=open_events, repeat=repeat
+        _settings(city, None).city,
+        events=events,
+        open_events=open_events,
+        repeat=repeat,
+        db_file=db,
     )
     typer.echo(json.dumps(result))
 

@@ -100,26 +100,46 @@ def _ms(values: list[float], q: float) -> float:
     return round(float(np.percentile(np.array(values), q)) * 1000, 2)
 
 
+def _stored(db: str) -> int:
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            n = conn.exec_driver_sql(
+                "SELECT COALESCE(SUM(n), 0) FROM event_counts WHERE area = '' AND dim = 'severity'"
+            ).scalar()
+        return int(n or 0)
+    finally:
+        engine.dispose()
+
+
 def run_queries_bench(
     city_dir: Path,
     events: int = 10_000_000,
     open_events: int = 100_000,
     repeat: int = 20,
     seed: int = 0,
+    db_file: Path | None = None,
 ) -> dict[str, Any]:
+    """With ``db_file`` the database is kept there, and a file that already holds the events
+    (from an earlier run) is measured again without loading (``load_s`` is then null)."""
     city = load_city(city_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"{tmp}/bench.db"
-        engine = create_engine(f"sqlite:///{db}")
-        upgrade(engine)
-        engine.dispose()
-        started = time.perf_counter()
-        bulk_load(db, Generator(city, events, open_events, seed))
-        engine = create_engine(f"sqlite:///{db}")
-        with engine.begin() as db_conn:
-            rebuild(db_conn)
-        engine.dispose()
-        load_s = time.perf_counter() - started
+        db = str(db_file) if db_file else f"{tmp}/bench.db"
+        load_s: float | None = None
+        if db_file is not None and db_file.exists():
+            if _stored(db) != events:
+                raise ValueError(f"{db_file} exists and does not hold {events} bench events")
+        else:
+            engine = create_engine(f"sqlite:///{db}")
+            upgrade(engine)
+            engine.dispose()
+            started = time.perf_counter()
+            bulk_load(db, Generator(city, events, open_events, seed))
+            engine = create_engine(f"sqlite:///{db}")
+            with engine.begin() as db_conn:
+                rebuild(db_conn)
+            engine.dispose()
+            load_s = round(time.perf_counter() - started, 1)
         size_gb = os.path.getsize(db) / 1e9
         port = _free_port()
         env = {
@@ -170,7 +190,7 @@ def run_queries_bench(
         "bench": "queries",
         "events": events,
         "open_events": min(open_events, events),
-        "load_s": round(load_s, 1),
+        "load_s": load_s,
         "db_gb": round(size_gb, 2),
         "latency_ms": {"p50": _ms(every, 50), "p95": _ms(every, 95)},
         "slowest": {"name": slowest, "p95": per_call[slowest]["p95"]},

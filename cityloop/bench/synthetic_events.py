@@ -288,6 +288,7 @@ def bulk_load(path: str, gen: Generator) -> None:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1000000")
         conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA threads=2")  # index builds sort with a helper thread
         indexes = [
             (name, sql)
             for name, sql in conn.execute(
