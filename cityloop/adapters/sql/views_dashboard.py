@@ -217,16 +217,30 @@ def overdue(
     return out
 
 
+def _scope_by_recency(principal: Principal) -> sa.ColumnElement[bool]:
+    """The caller's scope written so that no territory index applies: the planner then walks
+    the ``updated_at`` index newest first and filters, instead of sorting a whole district."""
+    e = t.events.c
+    clauses: list[sa.ColumnElement[bool]] = []
+    if not principal.citywide:
+        column = e[_LEVEL_COLUMNS[principal.jurisdiction_level.value]]
+        clauses.append(sa.func.coalesce(column, "") == principal.jurisdiction)
+    if principal.role is Role.DEPARTMENT_HANDLER:
+        u = t.event_units.c
+        clauses.append(
+            sa.exists().where(u.event_id == e.id, u.department == (principal.department or ""))
+        )
+    return sa.and_(sa.true(), *clauses)
+
+
 def recent_changes(engine: Engine, principal: Principal, limit: int) -> list[dict[str, Any]]:
     """The events changed last in scope, newest change first."""
-    e = t.events
+    e = t.events.c
     stmt = (
         sa.select(*_SUMMARY)
-        .where(scope_clause(principal))
-        .order_by(e.c.updated_at.desc(), e.c.id.desc())
+        .where(_scope_by_recency(principal))
+        .order_by(e.updated_at.desc())
         .limit(limit)
-        # walk the changes newest first and filter, rather than sort a whole territory
-        .with_hint(e, "INDEXED BY ix_events_updated", dialect_name="sqlite")
     )
     with engine.connect() as conn:
         return [summary(r) for r in conn.execute(stmt)]
