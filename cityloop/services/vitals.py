@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as SqlEngine
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.views_dashboard import open_and_overdue
 from cityloop.city.model import City
 from cityloop.domain.clock import Clock
-from cityloop.domain.lifecycle import OPEN_STATES
 from cityloop.domain.territory import Level
 from cityloop.engine.areas import read_areas
 from cityloop.engine.batch import ReadingBatch
@@ -131,25 +131,20 @@ class VitalSigns:
         return {d: rows[k]["online_rate"] for k, d in enumerate(departments)}
 
     def _cases(self, level: Level, code: str) -> dict[str, Any]:
-        w, e = t.warnings, t.events
+        w = t.warnings
         col = {Level.DISTRICT: "district_code", Level.STREET: "street_code"}.get(level)
         wq = sa.select(w.c.level, sa.func.count()).where(w.c.active.is_(True))
-        eq = sa.select(
-            sa.func.count(),
-            sa.func.sum(sa.case((e.c.supervision == "red", 1), else_=0)),
-        ).where(e.c.state.in_(OPEN_STATES))
         if col is not None:
             wq = wq.where(w.c[col] == code)
-            eq = eq.where(e.c[col] == code)
         with self.db.connect() as conn:
             by_level = {str(r[0]): int(r[1]) for r in conn.execute(wq.group_by(w.c.level))}
-            total, red = conn.execute(eq).one()
+            total, red = open_and_overdue(conn, level.value, code)
         return {
             "active_warnings": {
                 lvl: by_level.get(lvl, 0) for lvl in ("blue", "yellow", "orange", "red")
             },
-            "open_events": int(total or 0),
-            "overdue_events": int(red or 0),
+            "open_events": total,
+            "overdue_events": red,
         }
 
     def history(

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.counters import ALL
 from cityloop.adapters.sql.repository import scope_clause
-from cityloop.domain.access import Principal
+from cityloop.domain.access import Principal, Role
 from cityloop.domain.lifecycle import OPEN_STATES, WORKING_STATES
 
 #: What a count may be grouped by, and the column it groups.
@@ -60,6 +60,24 @@ def _filters(
     return out
 
 
+_COUNTED_LEVELS = ("city", "district", "street")
+
+
+def counter_area(principal: Principal, level: str | None, code: str | None) -> str | None:
+    """The counters' area for the caller's scope narrowed to a jurisdiction (one it covers),
+    or None when the counters are too coarse for it (a handler's department, a community or
+    a grid)."""
+    if principal.role is Role.DEPARTMENT_HANDLER:
+        return None
+    if level is None or code is None:
+        level, code = principal.jurisdiction_level.value, principal.jurisdiction
+    if level not in _COUNTED_LEVELS:
+        return None
+    if level == "city":
+        return ALL if principal.citywide else None
+    return code
+
+
 def count_events(
     engine: Engine,
     principal: Principal,
@@ -68,7 +86,40 @@ def count_events(
     code: str | None = None,
     open_only: bool | None = None,
 ) -> Counted:
-    """Events in scope (optionally inside one jurisdiction, open or not) grouped by ``by``."""
+    """Events in scope (optionally inside one jurisdiction, open or not) grouped by ``by``:
+    from the maintained counters where they are fine enough, else counted from the events."""
+    area = counter_area(principal, level, code)
+    if area is None:
+        return _count_rows(engine, principal, by, level, code, open_only)
+    c = t.event_counts.c
+    if by == "state":  # every event has one severity: its rows partition the events
+        col, where = c.state, [c.area == area, c.dim == "severity"]
+    else:
+        col, where = c.value, [c.area == area, c.dim == by]
+    if open_only is True:
+        where.append(c.state.in_(OPEN_STATES))
+    elif open_only is False:
+        where.append(c.state.not_in(OPEN_STATES))
+    total = sa.func.sum(c.n)
+    stmt = sa.select(col, total).where(*where).group_by(col).having(total > 0)
+    with engine.connect() as conn:
+        rows = [(r[0] or None, int(r[1])) for r in conn.execute(stmt)]
+    rows.sort(key=lambda kv: (-kv[1], kv[0] or ""))
+    how = (
+        f"sum of the maintained event_counts of area '{area or 'all'}' by {by}; the counters "
+        "are updated in the transaction of every event write"
+    )
+    return Counted(groups=rows, total=sum(n for _, n in rows), how=how)
+
+
+def _count_rows(
+    engine: Engine,
+    principal: Principal,
+    by: str,
+    level: str | None,
+    code: str | None,
+    open_only: bool | None,
+) -> Counted:
     e = t.events
     col = e.c[GROUPS[by]]
     stmt = (
@@ -83,74 +134,16 @@ def count_events(
     return Counted(groups=rows, total=sum(n for _, n in rows), how=how)
 
 
-@dataclass(frozen=True, slots=True)
-class MapView:
-    cells: list[dict[str, Any]]
-    points: list[dict[str, Any]]
-    total: int
-    cell_deg: float
-
-
-def cell_size(zoom: int) -> float:
-    """Degrees per cluster cell at a web-map zoom: about 64 screen pixels."""
-    return 360.0 / float(2 ** (max(0, min(zoom, 22)) + 2))
-
-
-def map_view(
-    engine: Engine,
-    principal: Principal,
-    bbox: tuple[float, float, float, float],
-    zoom: int,
-    states: tuple[str, ...],
-) -> MapView:
-    """Events in a viewport clustered on a grid that follows the zoom; single events too when
-    the viewport holds at most :data:`MAX_POINTS`."""
-    min_lon, min_lat, max_lon, max_lat = bbox
-    e = t.events
-    where = [
-        scope_clause(principal),
-        e.c.lon.between(min_lon, max_lon),
-        e.c.lat.between(min_lat, max_lat),
-    ]
-    if states:
-        where.append(e.c.state.in_(states))
-    size = cell_size(zoom)
-    with engine.connect() as conn:
-        rows = list(conn.execute(sa.select(e.c.lon, e.c.lat, e.c.state).where(*where)))
-        total = len(rows)
-        points: list[dict[str, Any]] = []
-        if 0 < total <= MAX_POINTS:
-            points = _points(conn, where)
-    cells = _cluster(rows, size)
-    return MapView(cells=cells, points=points, total=total, cell_deg=size)
-
-
-def _cluster(rows: list[Any], size: float) -> list[dict[str, Any]]:
-    if not rows:
-        return []
-    lon = np.fromiter((r[0] for r in rows), dtype=np.float64, count=len(rows))
-    lat = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    cx = np.floor(lon / size).astype(np.int64)
-    cy = np.floor(lat / size).astype(np.int64)
-    cells: dict[tuple[int, int], dict[str, Any]] = {}
-    for i, r in enumerate(rows):
-        key = (int(cx[i]), int(cy[i]))
-        cell = cells.get(key)
-        if cell is None:
-            cell = cells[key] = {"n": 0, "lon": 0.0, "lat": 0.0, "by_state": {}}
-        cell["n"] += 1
-        cell["lon"] += float(lon[i])
-        cell["lat"] += float(lat[i])
-        cell["by_state"][r[2]] = cell["by_state"].get(r[2], 0) + 1
-    return [
-        {
-            "lon": round(c["lon"] / c["n"], 6),
-            "lat": round(c["lat"] / c["n"], 6),
-            "count": c["n"],
-            "by_state": c["by_state"],
-        }
-        for c in cells.values()
-    ]
+def open_and_overdue(conn: sa.Connection, level: str, code: str) -> tuple[int, int]:
+    """(open events, open events marked red) of the city, a district or a street."""
+    c = t.event_counts.c
+    area = ALL if level == "city" else code
+    red = sa.func.sum(sa.case((c.value == "red", c.n), else_=0))
+    stmt = sa.select(sa.func.sum(c.n), red).where(
+        c.area == area, c.dim == "supervision", c.state.in_(OPEN_STATES)
+    )
+    total, overdue_n = conn.execute(stmt).one()
+    return int(total or 0), int(overdue_n or 0)
 
 
 _SUMMARY = (
@@ -180,7 +173,7 @@ def summary(row: Any) -> dict[str, Any]:
     return {c.name: m[c.name] for c in _SUMMARY}
 
 
-def _points(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> list[dict[str, Any]]:
+def points(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> list[dict[str, Any]]:
     stmt = sa.select(*_SUMMARY).where(*where).limit(MAX_POINTS)
     return [summary(r) for r in conn.execute(stmt)]
 
@@ -194,19 +187,27 @@ def deadline_of(item: dict[str, Any]) -> datetime | None:
 def overdue(
     engine: Engine, principal: Principal, now: datetime, limit: int
 ) -> list[dict[str, Any]]:
-    """Overdue (red) then nearly due (yellow) working events in scope, most overdue first."""
-    e = t.events
+    """Overdue (red) then nearly due (yellow) working events in scope, most overdue first.
+
+    One small query per colour and state, each walking the (supervision, state, deadline)
+    index in deadline order, merged here.
+    """
+    e = t.events.c
     out: list[dict[str, Any]] = []
     with engine.connect() as conn:
         for color in ("red", "yellow"):
-            stmt = sa.select(*_SUMMARY).where(
-                scope_clause(principal),
-                e.c.supervision == color,
-                e.c.state.in_(WORKING_STATES),
-            )
-            items = [summary(r) for r in conn.execute(stmt)]
-            items.sort(key=lambda it: (deadline_of(it) or now, it["id"]))
-            out.extend(items[: limit - len(out)])
+            found: list[dict[str, Any]] = []
+            for state in WORKING_STATES:
+                deadline = e.accept_by if state == "dispatched" else e.dispose_by
+                stmt = (
+                    sa.select(*_SUMMARY)
+                    .where(scope_clause(principal), e.supervision == color, e.state == state)
+                    .order_by(deadline, e.id)
+                    .limit(limit - len(out))
+                )
+                found.extend(summary(r) for r in conn.execute(stmt))
+            found.sort(key=lambda it: (deadline_of(it) or now, it["id"]))
+            out.extend(found[: limit - len(out)])
             if len(out) >= limit:
                 break
     for item in out:
@@ -216,13 +217,29 @@ def overdue(
     return out
 
 
+def _scope_by_recency(principal: Principal) -> sa.ColumnElement[bool]:
+    """The caller's scope written so that no territory index applies: the planner then walks
+    the ``updated_at`` index newest first and filters, instead of sorting a whole district."""
+    e = t.events.c
+    clauses: list[sa.ColumnElement[bool]] = []
+    if not principal.citywide:
+        column = e[_LEVEL_COLUMNS[principal.jurisdiction_level.value]]
+        clauses.append(sa.func.coalesce(column, "") == principal.jurisdiction)
+    if principal.role is Role.DEPARTMENT_HANDLER:
+        u = t.event_units.c
+        clauses.append(
+            sa.exists().where(u.event_id == e.id, u.department == (principal.department or ""))
+        )
+    return sa.and_(sa.true(), *clauses)
+
+
 def recent_changes(engine: Engine, principal: Principal, limit: int) -> list[dict[str, Any]]:
     """The events changed last in scope, newest change first."""
-    e = t.events
+    e = t.events.c
     stmt = (
         sa.select(*_SUMMARY)
-        .where(scope_clause(principal))
-        .order_by(e.c.updated_at.desc(), e.c.id.desc())
+        .where(_scope_by_recency(principal))
+        .order_by(e.updated_at.desc())
         .limit(limit)
     )
     with engine.connect() as conn:

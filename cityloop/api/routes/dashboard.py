@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from cityloop.adapters.sql import views_dashboard as v
+from cityloop.adapters.sql import views_map
 from cityloop.api.deps import ContainerDep, LangDep, PrincipalDep
 from cityloop.api.views import name_in
 from cityloop.bootstrap import Container
@@ -130,7 +131,7 @@ def map_layer(
     zoom in; single events as well when the viewport holds at most 500."""
     box = _bbox(bbox)
     states = _states(state)
-    view = v.map_view(container.engine, principal, box, zoom, states)
+    view = views_map.map_view(container.engine, principal, box, zoom, states)
     return {
         "layer": layer,
         "zoom": zoom,
