@@ -71,13 +71,16 @@ def sensor_round(city_dir: Path, seed: int = 3, share: float = 0.85) -> dict[str
     """Ordinary readings for most sensors (quiet values by type)."""
     rnd = random.Random(seed)
     quiet = {
-        "rainfall": 0.0,
-        "pm25": 30.0,
-        "traffic_speed": 38.0,
         "crowd_count": 20.0,
+        "dissolved_oxygen": 7.5,
         "gas_lel": 0.0,
+        "hydrant_pressure": 0.35,
+        "manhole_level": 0.2,
+        "pm25": 35.0,
+        "rainfall": 0.2,
+        "slope_displacement": 0.5,
+        "traffic_speed": 32.0,
         "water_level": 1.0,
-        "water_pressure": 0.3,
     }
     out: dict[str, float] = {}
     with (city_dir / "sensors.csv").open(encoding="utf-8") as f:

@@ -240,6 +240,9 @@ export class ClusterLayer {
         const p = g.items[0];
         this.dot(ctx, x, y, this.color(p), p);
         this.drawn.push({ x, y, r: this.radius + 3, item: p });
+      } else if (g.n === 1) { // a server cell holding one event
+        this.dot(ctx, x, y, Object.keys(g.counts)[0] || "#888", null);
+        this.drawn.push({ x, y, r: this.radius + 3, cluster: [], count: 1, counts: g.counts });
       } else {
         this.cluster(ctx, x, y, g.n, g.counts);
         this.drawn.push({ x, y, r: 12 + Math.log2(Math.max(g.n, 2)) * 3, cluster: g.items, count: g.n, counts: g.counts });
