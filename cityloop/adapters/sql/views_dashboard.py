@@ -217,9 +217,10 @@ def overdue(
     return out
 
 
-def _scope_by_recency(principal: Principal) -> sa.ColumnElement[bool]:
-    """The caller's scope written so that no territory index applies: the planner then walks
-    the ``updated_at`` index newest first and filters, instead of sorting a whole district."""
+def scope_unindexed(principal: Principal) -> sa.ColumnElement[bool]:
+    """The caller's scope written so that no territory index applies, for queries that must
+    walk another index (``updated_at`` newest first, the map cell of a viewport) and filter,
+    rather than read a whole district."""
     e = t.events.c
     clauses: list[sa.ColumnElement[bool]] = []
     if not principal.citywide:
@@ -238,7 +239,7 @@ def recent_changes(engine: Engine, principal: Principal, limit: int) -> list[dic
     e = t.events.c
     stmt = (
         sa.select(*_SUMMARY)
-        .where(_scope_by_recency(principal))
+        .where(scope_unindexed(principal))
         .order_by(e.updated_at.desc())
         .limit(limit)
     )
