@@ -91,7 +91,9 @@ events = Table(
     Index("ix_events_due_at", "due_at"),
     Index("ix_events_dedup", "type_code", "lat", "lon", "created_at"),
     Index("ix_events_supervision", "supervision", "handling_level"),
-    Index("ix_events_overdue", "supervision", "state", "dispose_by", "accept_by"),
+    Index("ix_events_overdue", "supervision", "state", "dispose_by"),
+    Index("ix_events_overdue_accept", "supervision", "state", "accept_by"),
+    Index("ix_events_state_created", "state", "created_at", "id"),
     Index("ix_events_district_created", "district_code", "created_at"),
     Index("ix_events_street_created", "street_code", "created_at"),
     Index("ix_events_community", "community_code"),
@@ -100,7 +102,7 @@ events = Table(
     Index("ix_events_lead", "lead_unit"),
     Index("ix_events_created_id", "created_at", "id"),
     Index("ix_events_parent", "parent_id"),
-    Index("ix_events_map_cell", "map_cell"),
+    Index("ix_events_map_cell", "state", "map_cell"),
     Index("ix_events_updated", "updated_at"),
 )
 

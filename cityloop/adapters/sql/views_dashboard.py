@@ -168,9 +168,11 @@ _SUMMARY = (
 )
 
 
+_SUMMARY_NAMES = tuple(str(c.name) for c in _SUMMARY)  # plain str: orjson takes no subclass
+
+
 def summary(row: Any) -> dict[str, Any]:
-    m = row._mapping
-    return {c.name: m[c.name] for c in _SUMMARY}
+    return dict(zip(_SUMMARY_NAMES, row, strict=True))
 
 
 def points(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> list[dict[str, Any]]:
@@ -189,8 +191,8 @@ def overdue(
 ) -> list[dict[str, Any]]:
     """Overdue (red) then nearly due (yellow) working events in scope, most overdue first.
 
-    One small query per colour and state, each walking the (supervision, state, deadline)
-    index in deadline order, merged here.
+    One small query per colour and state, each walking a (supervision, state, deadline)
+    index in deadline order (acceptance while dispatched, disposal after), merged here.
     """
     e = t.events.c
     out: list[dict[str, Any]] = []
@@ -202,7 +204,7 @@ def overdue(
                 stmt = (
                     sa.select(*_SUMMARY)
                     .where(scope_clause(principal), e.supervision == color, e.state == state)
-                    .order_by(deadline, e.id)
+                    .order_by(deadline)
                     .limit(limit - len(out))
                 )
                 found.extend(summary(r) for r in conn.execute(stmt))
@@ -217,9 +219,10 @@ def overdue(
     return out
 
 
-def _scope_by_recency(principal: Principal) -> sa.ColumnElement[bool]:
-    """The caller's scope written so that no territory index applies: the planner then walks
-    the ``updated_at`` index newest first and filters, instead of sorting a whole district."""
+def scope_unindexed(principal: Principal) -> sa.ColumnElement[bool]:
+    """The caller's scope written so that no territory index applies, for queries that must
+    walk another index (``updated_at`` newest first, the map cell of a viewport) and filter,
+    rather than read a whole district."""
     e = t.events.c
     clauses: list[sa.ColumnElement[bool]] = []
     if not principal.citywide:
@@ -238,7 +241,7 @@ def recent_changes(engine: Engine, principal: Principal, limit: int) -> list[dic
     e = t.events.c
     stmt = (
         sa.select(*_SUMMARY)
-        .where(_scope_by_recency(principal))
+        .where(scope_unindexed(principal))
         .order_by(e.updated_at.desc())
         .limit(limit)
     )

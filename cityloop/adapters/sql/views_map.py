@@ -21,8 +21,17 @@ from sqlalchemy.engine import Engine
 from cityloop.adapters.sql import tables as t
 from cityloop.adapters.sql.counters import CELLS_PER_DEGREE, MAX_RES, ROW
 from cityloop.adapters.sql.repository import scope_clause
-from cityloop.adapters.sql.views_dashboard import MAX_POINTS, counter_area, points
+from cityloop.adapters.sql.views_dashboard import (
+    MAX_POINTS,
+    counter_area,
+    points,
+    scope_unindexed,
+)
 from cityloop.domain.access import Principal
+from cityloop.domain.lifecycle import State
+
+#: The most index ranges one viewport query is split into (SQLite's expression depth is 1000).
+MAX_RANGES = 240
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +112,31 @@ def map_view(
 def _near(
     principal: Principal, bbox: tuple[float, float, float, float], states: tuple[str, ...]
 ) -> list[sa.ColumnElement[bool]]:
-    """The events of the viewport, found through their map cell, column by column."""
+    """The events of the viewport: for a small one, one range of the (state, map cell) index
+    per state and column of fine cells (at most :data:`MAX_RANGES`); else by the scope's
+    own index."""
     e = t.events.c
     x0, y0, x1, y1 = _fine_cells(bbox)
+    wanted = states or tuple(s.value for s in State)
     where: list[sa.ColumnElement[bool]] = [
-        scope_clause(principal),
         e.lon.between(bbox[0], bbox[2]),
         e.lat.between(bbox[1], bbox[3]),
     ]
-    if x1 - x0 <= 256:
-        columns = (e.map_cell.between(x * ROW + y0, x * ROW + y1) for x in range(x0, x1 + 1))
-        where.append(sa.or_(*columns))
-    if states:
-        where.append(e.state.in_(states))
+    if (x1 - x0 + 1) * len(wanted) <= MAX_RANGES:
+        where.append(scope_unindexed(principal))
+        where.append(
+            sa.or_(
+                *(
+                    sa.and_(e.state == state, e.map_cell.between(x * ROW + y0, x * ROW + y1))
+                    for state in wanted
+                    for x in range(x0, x1 + 1)
+                )
+            )
+        )
+    else:
+        where.append(scope_clause(principal))
+        if states:
+            where.append(e.state.in_(states))
     return where
 
 

@@ -25,10 +25,16 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("map_cell", _ID, nullable=True))
-        batch_op.create_index("ix_events_map_cell", ["map_cell"], unique=False)
+        batch_op.create_index("ix_events_map_cell", ["state", "map_cell"], unique=False)
         batch_op.create_index("ix_events_updated", ["updated_at"], unique=False)
         batch_op.create_index(
-            "ix_events_overdue", ["supervision", "state", "dispose_by", "accept_by"], unique=False
+            "ix_events_overdue", ["supervision", "state", "dispose_by"], unique=False
+        )
+        batch_op.create_index(
+            "ix_events_overdue_accept", ["supervision", "state", "accept_by"], unique=False
+        )
+        batch_op.create_index(
+            "ix_events_state_created", ["state", "created_at", "id"], unique=False
         )
     op.create_table(
         "event_counts",
@@ -64,6 +70,8 @@ def downgrade() -> None:
     op.drop_table("event_cells")
     op.drop_table("event_counts")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_state_created")
+        batch_op.drop_index("ix_events_overdue_accept")
         batch_op.drop_index("ix_events_overdue")
         batch_op.drop_index("ix_events_updated")
         batch_op.drop_index("ix_events_map_cell")
