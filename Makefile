@@ -36,9 +36,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests
 
-# The HTTP end-to-end suite once more, on PostgreSQL (skipped with a notice when it is absent).
+# The HTTP end-to-end suite once more, on PostgreSQL (skipped with a notice when it is absent);
+# the browser tests run once, in `unit`.
 e2e-postgres: $(STAMP)
-	CITYLOOP_TEST_E2E_DB=postgres $(BIN)/pytest tests/e2e -q --deselect tests/e2e/test_serve.py
+	CITYLOOP_TEST_E2E_DB=postgres $(BIN)/pytest tests/e2e -q -m "not browser" --deselect tests/e2e/test_serve.py
 
 test: lint typecheck unit e2e-postgres
 

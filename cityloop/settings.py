@@ -83,3 +83,8 @@ class Settings(BaseSettings):
     checkpoint_interval_s: float = Field(
         5.0, gt=0, description="How often a telemetry worker checkpoints a quiet partition."
     )
+    map_tile_url: str | None = Field(
+        None,
+        description="An XYZ tile URL template ({z}/{x}/{y}) drawn under the map; none by default"
+        " (the map is drawn from the city's jurisdiction polygons).",
+    )

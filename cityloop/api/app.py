@@ -14,12 +14,14 @@ from cityloop.api.limits import BodyLimit
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
 from cityloop.api.routes import auth, cap, citizen, events, intake, loop, perception, reference
+from cityloop.api.routes import dashboard as dashboard_routes
 from cityloop.api.routes import emerging as emerging_routes
 from cityloop.api.routes import evaluation as evaluation_routes
 from cityloop.api.routes import plans as plan_routes
 from cityloop.api.routes import replay as replay_routes
 from cityloop.api.routes import reviews as review_routes
 from cityloop.bootstrap import Container
+from cityloop.web import install as install_web
 
 API_PREFIX = "/api/v1"
 
@@ -55,12 +57,13 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit)
     problems.install(app)
     routers = (auth, reference, events, intake, loop, citizen, perception, plan_routes)
-    for module in (*routers, replay_routes, review_routes):
+    for module in (*routers, replay_routes, review_routes, dashboard_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
     app.include_router(cap.router)
     app.include_router(evaluation_routes.router)
     app.include_router(emerging_routes.router)
+    install_web(app, container)
 
     @app.exception_handler(Open311Error)
     async def _open311(request: Request, exc: Open311Error) -> Response:

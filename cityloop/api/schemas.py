@@ -199,6 +199,9 @@ class ResolveIn(Strict):
     measures: str | None = Field(None, max_length=10_000)
     people: int | None = Field(None, ge=0)
     vehicles: int | None = Field(None, ge=0)
+    attachments: list[str] = Field(
+        default_factory=list, max_length=20, description="upload keys of photos or videos"
+    )
 
 
 class MergeIn(Strict):

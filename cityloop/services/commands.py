@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cityloop.domain.access import Principal
-from cityloop.domain.event import Source
+from cityloop.domain.event import Attachment, Source
 from cityloop.domain.lifecycle import Action
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
@@ -83,6 +83,8 @@ class ResolveEvent:
     measures: str | None = None
     people: int | None = None
     vehicles: int | None = None
+    #: Evidence (photos, videos) already uploaded, as event attachments.
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,7 @@ class Handlers:
                 measures=cmd.measures,
                 people=cmd.people,
                 vehicles=cmd.vehicles,
+                attachments=cmd.attachments,
             )
             uow.events.save(event)
             uow.commit()

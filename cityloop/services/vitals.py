@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine as SqlEngine
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.views_dashboard import open_and_overdue
 from cityloop.city.model import City
 from cityloop.domain.clock import Clock
-from cityloop.domain.lifecycle import OPEN_STATES
 from cityloop.domain.territory import Level
 from cityloop.engine.areas import read_areas
 from cityloop.engine.batch import ReadingBatch
@@ -88,6 +88,14 @@ class VitalSigns:
 
     # ---- reading ------------------------------------------------------------------------
 
+    def heard(self, now: float) -> np.ndarray[Any, Any] | None:
+        """Per sensor (dense index): heard within 3 × its interval (None before any reading)."""
+        if self._sensors is None:
+            return None
+        with self._lock:
+            last = self._sensors.last_ts
+            return np.isfinite(last) & (last >= now - 3.0 * self._sensors.sensors.interval)
+
     def current(self, code: str) -> dict[str, Any]:
         """The indicators of one jurisdiction (city, district or street) now."""
         j = self.city.jurisdiction_at(code)
@@ -123,25 +131,20 @@ class VitalSigns:
         return {d: rows[k]["online_rate"] for k, d in enumerate(departments)}
 
     def _cases(self, level: Level, code: str) -> dict[str, Any]:
-        w, e = t.warnings, t.events
+        w = t.warnings
         col = {Level.DISTRICT: "district_code", Level.STREET: "street_code"}.get(level)
         wq = sa.select(w.c.level, sa.func.count()).where(w.c.active.is_(True))
-        eq = sa.select(
-            sa.func.count(),
-            sa.func.sum(sa.case((e.c.supervision == "red", 1), else_=0)),
-        ).where(e.c.state.in_(OPEN_STATES))
         if col is not None:
             wq = wq.where(w.c[col] == code)
-            eq = eq.where(e.c[col] == code)
         with self.db.connect() as conn:
             by_level = {str(r[0]): int(r[1]) for r in conn.execute(wq.group_by(w.c.level))}
-            total, red = conn.execute(eq).one()
+            total, red = open_and_overdue(conn, level.value, code)
         return {
             "active_warnings": {
                 lvl: by_level.get(lvl, 0) for lvl in ("blue", "yellow", "orange", "red")
             },
-            "open_events": int(total or 0),
-            "overdue_events": int(red or 0),
+            "open_events": total,
+            "overdue_events": red,
         }
 
     def history(
@@ -183,24 +186,15 @@ class VitalSigns:
         return values
 
     def _cases_by(self, level: Level, codes: list[str]) -> dict[str, dict[str, Any]]:
-        """``_cases`` for every jurisdiction of a level with one grouped query per table."""
-        w, e = t.warnings, t.events
+        """``_cases`` for every jurisdiction of a level: one grouped query for the warnings,
+        the dashboard counters for the events."""
+        w = t.warnings
         col = {Level.DISTRICT: "district_code", Level.STREET: "street_code"}.get(level)
         wkey = w.c[col] if col else sa.literal(self.city.code)
-        ekey = e.c[col] if col else sa.literal(self.city.code)
         wq = (
             sa.select(wkey, w.c.level, sa.func.count())
             .where(w.c.active.is_(True))
             .group_by(wkey, w.c.level)
-        )
-        eq = (
-            sa.select(
-                ekey,
-                sa.func.count(),
-                sa.func.sum(sa.case((e.c.supervision == "red", 1), else_=0)),
-            )
-            .where(e.c.state.in_(OPEN_STATES))
-            .group_by(ekey)
         )
         by_level: dict[str, dict[str, int]] = {c: {} for c in codes}
         open_red: dict[str, tuple[int, int]] = {}
@@ -208,13 +202,13 @@ class VitalSigns:
             for code, lvl, n in conn.execute(wq):
                 if code in by_level:
                     by_level[code][str(lvl)] = int(n)
-            for code, total, red in conn.execute(eq):
-                open_red[str(code)] = (int(total or 0), int(red or 0))
+            for code in codes:
+                open_red[code] = open_and_overdue(conn, level.value, code)
         return {
             code: {
                 "active_warnings": {lvl: by_level[code].get(lvl, 0) for lvl in LEVEL_NAMES},
-                "open_events": open_red.get(code, (0, 0))[0],
-                "overdue_events": open_red.get(code, (0, 0))[1],
+                "open_events": open_red[code][0],
+                "overdue_events": open_red[code][1],
             }
             for code in codes
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cityloop.adapters.sql.counters import map_cell
 from cityloop.domain.event import Attachment, Event, Location, Source, TimelineEntry
 from cityloop.domain.lifecycle import State
 from cityloop.domain.severity import Severity
@@ -52,6 +53,7 @@ def event_to_row(event: Event) -> dict[str, Any]:
         "created_at": event.created_at,
         "updated_at": event.updated_at or event.created_at,
         "version": event.version,
+        "map_cell": map_cell(event.location.lon, event.location.lat),
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cityloop.adapters.sql import tables as t
+from cityloop.adapters.sql.counters import KEY_COLUMNS, CounterDeltas
 from cityloop.adapters.sql.db import Db
 from cityloop.adapters.sql.event_rows import (
     event_from_row,
@@ -64,6 +65,8 @@ _UPDATE_EVENT = (
     .values({c.name: sa.bindparam(c.name) for c in t.events.columns if c.name != "id"})
 )
 
+#: What the counters are keyed on, as stored now (read just before an update).
+_KEYS_OF = sa.select(*KEY_COLUMNS).where(t.events.c.id == sa.bindparam("key_id"))
 
 _NEARBY = (
     sa.select(t.events)
@@ -108,10 +111,14 @@ class SqlEventRepository:
         #: (type, box) → stored open events found by `prefetch_open_nearby` (shared objects)
         self._nearby: dict[tuple[str, tuple[float, float, float, float]], builtins.list[Event]]
         self._nearby = {}
+        #: +1/−1 per dashboard counter key of this transaction's writes (see counters.py)
+        self.counters = CounterDeltas()
 
     def add(self, event: Event) -> None:
         """Queue the event, its units and timeline for the next bulk write."""
-        self.db.insert_later(t.events, [event_to_row(event)])
+        row = event_to_row(event)
+        self.db.insert_later(t.events, [row])
+        self.counters.add(row, +1)
         self.db.insert_later(t.event_units, unit_rows(event))
         self.db.insert_later(
             t.event_timeline, [timeline_to_row(event.id, e) for e in event.timeline]
@@ -133,6 +140,12 @@ class SqlEventRepository:
         """After commit (or rollback), new events are no longer pending."""
         self._new_by_type.clear()
         self._nearby.clear()
+        self.counters.clear()
+
+    def write_counters(self) -> None:
+        """Bring the dashboard counters in step with this transaction's writes (before commit)."""
+        self.db.flush()
+        self.counters.write(self.db.conn)
 
     def get(self, event_id: str) -> Event | None:
         row = self.db.execute(t.events.select().where(t.events.c.id == event_id)).first()
@@ -159,9 +172,11 @@ class SqlEventRepository:
         values["version"] = expected + 1
         values["expected_version"] = expected
         values["event_id"] = event.id
+        old = self.db.execute(_KEYS_OF, {"key_id": event.id}).first()
         result = self.db.execute(_UPDATE_EVENT, values)
-        if result.rowcount != 1:
+        if result.rowcount != 1 or old is None:
             raise ConcurrencyError(f"event {event.ref} was changed by someone else")
+        self.counters.change(dict(old._mapping), values)
         event.version = expected + 1
         self._write_units(event, replace=True)
         tl = t.event_timeline

@@ -84,11 +84,16 @@ events = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
+    #: The fine map cell of the point (see ``counters.map_cell``), for viewport lookups.
+    Column("map_cell", BigInteger().with_variant(Integer, "sqlite")),
     Index("ix_events_state", "state"),
     Index("ix_events_warn_at", "warn_at"),
     Index("ix_events_due_at", "due_at"),
     Index("ix_events_dedup", "type_code", "lat", "lon", "created_at"),
     Index("ix_events_supervision", "supervision", "handling_level"),
+    Index("ix_events_overdue", "supervision", "state", "dispose_by"),
+    Index("ix_events_overdue_accept", "supervision", "state", "accept_by"),
+    Index("ix_events_state_created", "state", "created_at", "id"),
     Index("ix_events_district_created", "district_code", "created_at"),
     Index("ix_events_street_created", "street_code", "created_at"),
     Index("ix_events_community", "community_code"),
@@ -97,6 +102,8 @@ events = Table(
     Index("ix_events_lead", "lead_unit"),
     Index("ix_events_created_id", "created_at", "id"),
     Index("ix_events_parent", "parent_id"),
+    Index("ix_events_map_cell", "state", "map_cell"),
+    Index("ix_events_updated", "updated_at"),
 )
 
 event_units = Table(
@@ -352,4 +359,28 @@ incident_reviews = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("version", Integer, nullable=False),
     Index("ix_incident_reviews_place", "district_code", "street_code", "created_at"),
+)
+
+#: Events per area ('' = all, a district or a street code), dimension (type, severity,
+#: supervision, district, street), value ('' = none) and state; kept in step with every event
+#: write in the same transaction (see ``counters.py``).
+event_counts = Table(
+    "event_counts",
+    metadata,
+    Column("area", String(40), primary_key=True),
+    Column("dim", String(12), primary_key=True),
+    Column("value", String(40), primary_key=True),
+    Column("state", String(20), primary_key=True),
+    Column("n", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+)
+
+#: Located events per area, map cell of 2^res fine cells, and state; kept like ``event_counts``.
+event_cells = Table(
+    "event_cells",
+    metadata,
+    Column("area", String(40), primary_key=True),
+    Column("res", Integer, primary_key=True),
+    Column("cell", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("state", String(20), primary_key=True),
+    Column("n", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
 )

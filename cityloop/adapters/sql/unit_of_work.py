@@ -92,6 +92,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.db.insert_later(t.outbox, rows)
 
     def _commit(self) -> None:
+        self._events.write_counters()
         self.db.flush()
         self.conn.commit()
         self.conn.begin()

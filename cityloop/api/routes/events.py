@@ -185,6 +185,7 @@ def resolve(
         measures=body.measures,
         people=body.people,
         vehicles=body.vehicles,
+        attachments=container.uploads.attachments(body.attachments) if body.attachments else (),
     )
     return _out(container, container.bus.handle(cmd), principal, lang)
 

@@ -1,7 +1,7 @@
 """incident reviews
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 18:45:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cityloop.adapters.sql.types
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
