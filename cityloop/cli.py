@@ -35,6 +35,10 @@ telemetry_app = typer.Typer(help="Load sensor readings.", no_args_is_help=True)
 app.add_typer(telemetry_app, name="telemetry")
 
 console = Console(stderr=True)
+from cityloop.cli_sim import scenario_app, sim  # noqa: E402  (own module: the simulation)
+
+app.command("sim")(sim)
+app.add_typer(scenario_app, name="scenario")
 
 CityOpt = Annotated[
     Path | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -64,3 +65,14 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")
+    clock_speed: float = Field(
+        1.0,
+        gt=0,
+        description="Simulated time runs this many times faster than the wall clock "
+        "(scenarios and demos; 1 is real time).",
+    )
+    clock_origin: datetime | None = Field(
+        None,
+        description="Wall-clock instant from which simulated time runs faster (ISO 8601; "
+        "default: when the process starts). Give every worker the same one.",
+    )
