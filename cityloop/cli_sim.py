@@ -94,6 +94,7 @@ def scenario_run(
     speed: Annotated[
         float | None, typer.Option(help="Clock speed of the local server (default: the file's).")
     ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the file's).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Run a scenario and print its measured outcome; exit 1 if an expectation fails."""
@@ -106,6 +107,8 @@ def scenario_run(
     scenario = found[name]
     if speed is not None:
         scenario = scenario.model_copy(update={"clock_speed": speed})
+    if seed is not None:
+        scenario = scenario.model_copy(update={"seed": seed})
     outcome = run_scenario(scenario, _city(city), url)
     if as_json:
         typer.echo(json.dumps(outcome, ensure_ascii=False))

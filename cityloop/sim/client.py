@@ -26,7 +26,10 @@ class Answer:
 
 
 class CityLoopClient:
-    """Logs in as demo users on demand (and again when a token expires)."""
+    """Logs in as demo users on demand (and again when a token expires). Tokens are shared by
+    the clients of one process that talk to the same server (a login costs an argon2 hash)."""
+
+    _shared: dict[tuple[str, str], str] = {}  # noqa: RUF012  (deliberately process-wide)
 
     def __init__(self, url: str, password: str = DEMO_PASSWORD, timeout_s: float = 60.0) -> None:
         parts = urllib.parse.urlsplit(url)
@@ -37,7 +40,7 @@ class CityLoopClient:
         self.password = password
         self.timeout_s = timeout_s
         self._local = threading.local()
-        self._tokens: dict[str, str] = {}
+        self._tokens = _Tokens(self.url, CityLoopClient._shared)
         self.requests = 0
 
     def _conn(self) -> http.client.HTTPConnection:
@@ -81,6 +84,13 @@ class CityLoopClient:
         return Answer(response.status, parsed)
 
     # ---- authentication -------------------------------------------------------------------
+
+    def prelogin(self, users: list[str], threads: int = 4) -> None:
+        """Log these users in now, several at once (before the scenario's clock starts)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(self.token, [u for u in dict.fromkeys(users) if u not in self._tokens]))
 
     def token(self, user: str, fresh: bool = False) -> str:
         if fresh or user not in self._tokens:
@@ -166,3 +176,20 @@ class CityLoopClient:
             cursor = page.get("next_cursor")
             if not cursor:
                 return out
+
+
+class _Tokens:
+    """A view of the shared token cache for one server."""
+
+    def __init__(self, url: str, shared: dict[tuple[str, str], str]) -> None:
+        self.url = url
+        self.shared = shared
+
+    def __contains__(self, user: object) -> bool:
+        return (self.url, str(user)) in self.shared
+
+    def __getitem__(self, user: str) -> str:
+        return self.shared[(self.url, user)]
+
+    def __setitem__(self, user: str, token: str) -> None:
+        self.shared[(self.url, user)] = token

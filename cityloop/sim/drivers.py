@@ -25,7 +25,7 @@ def sensors_in(run: Run, code: str, kinds: tuple[SensorType, ...] | None = None)
     """Indices of the sensors inside jurisdiction `code` (of these types)."""
     t = run.sensors.table
     level = run.city.jurisdictions[code].level
-    located = run.city.locator.locate_many(t.lon, t.lat)
+    located = run.located
     codes = located.codes(level)
     index = located.index(level)
     k = codes.index(code) if code in codes else -1

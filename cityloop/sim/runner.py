@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +17,10 @@ from cityloop.city import City, load_city
 from cityloop.sim.client import CityLoopClient
 from cityloop.sim.clock import Scheduler, SimClock
 from cityloop.sim.desk import Desks
-from cityloop.sim.schema import Scenario, seconds
+from cityloop.sim.schema import Railing, Scenario, seconds
 from cityloop.sim.sensors import Faults, SensorField
 from cityloop.sim.texts import ReportComposer
-from cityloop.sim.workforce import Delays, Workforce
+from cityloop.sim.workforce import DEMO_HANDLERS, Delays, Workforce
 
 log = logging.getLogger(__name__)
 TELEMETRY_CHUNK = 20_000
@@ -58,6 +59,8 @@ class Run:
     rejected: list[str] = field(default_factory=list)
     marks: dict[str, datetime] = field(default_factory=dict)
     finished: Callable[[], bool] = field(default=lambda: False)
+    #: Where each sensor lies (the city's locator, computed before the clock starts).
+    located: Any = None
 
     def pump(self) -> None:
         """Send the readings due now."""
@@ -112,39 +115,58 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     from cityloop.sim.outcome import measure
 
     client = CityLoopClient(url)
-    clock = SimClock.from_health(client.health())
-    started = clock.now()
+    people = ["admin", "city_op", *DEMO_HANDLERS.values()]
+    if isinstance(scenario.driver, Railing):
+        people.append(scenario.driver.grid_worker)
+    client.prelogin(people)
+    # Everything slow happens before the clock starts: at ×600 a second is ten minutes.
     rng = np.random.default_rng(scenario.seed)
-    errors: list[str] = []
-    sched = Scheduler(clock, errors=lambda exc: errors.append(f"{type(exc).__name__}: {exc}"))
     sensor_field = SensorField.from_city(city.root, rng, Faults(0.0, 0.0, 0.0))
     sensor_field.only(np.zeros(0, dtype=np.int64))
+    located = city.locator.locate_many(sensor_field.table.lon, sensor_field.table.lat)
+    composer = ReportComposer(rng)
     h = scenario.handling
     delays = Delays(h.triage, h.accept, h.start, h.resolve, h.feedback, h.verify, h.close,
                     h.spread, h.return_share)  # fmt: skip
+    clock = SimClock.from_health(client.health())
+    started = clock.now()
+    errors: list[str] = []
+    sched = Scheduler(clock, errors=lambda exc: errors.append(f"{type(exc).__name__}: {exc}"))
     workforce = Workforce(
         client, rng, delays, since=started, types=set(scenario.event_types), now=clock.ts
     )
     run = Run(
-        scenario, client, city, clock, sched, sensor_field, rng, ReportComposer(rng), workforce,
-        Desks(client, workforce, rng), started, open311_key(city),
+        scenario, client, city, clock, sched, sensor_field, rng, composer, workforce,
+        Desks(client, workforce, rng), started, open311_key(city), located=located,
     )  # fmt: skip
     driver = make_driver(scenario.driver, run)
     driver.setup()
     run.desks.subjects = lambda s: s in run.scope_subjects
     period = max(0.5 * clock.speed, 1.0)
-    sched.every(period, run.pump)
-    sched.every(max(0.5 * clock.speed, 30.0), workforce.round, first=period / 2)
-    sched.every(max(0.5 * clock.speed, 30.0), run.desks.round, first=period / 3)
+    # Sensors stream on their own thread: slow people never starve them (a gap in the
+    # readings would look like an outage to the server).
+    sensor_sched = Scheduler(clock, errors=sched._errors)
+    sensor_sched.every(period, run.pump)
+    work = max(0.2 * clock.speed, 30.0)  # people look at their lists every few minutes
+    sched.every(work, workforce.round, first=period / 2)
+    sched.every(work, run.desks.round, first=period / 3)
     sched.every(max(0.5 * clock.speed, 30.0), lambda: _check_done(run))
     end = started.timestamp() + seconds(scenario.duration)
     wall_start = time.monotonic()
     deadline = wall_start + wall_limit_s if wall_limit_s else None
-    sched.run_until(end, deadline)
+    streaming = threading.Thread(
+        target=sensor_sched.run_until, args=(end, deadline), name="sim-sensors", daemon=True
+    )
+    streaming.start()
+    try:
+        sched.run_until(end, deadline)
+    finally:
+        sensor_sched.stop()
+        streaming.join(timeout=30)
     ended = clock.now()
     outcome = measure(run, driver, ended)
     outcome["wall_seconds"] = round(time.monotonic() - wall_start, 1)
-    outcome["errors"] = errors[:10]
+    outcome["errors"] = (errors + workforce.errors)[:10]
     client.close()
     return outcome
 

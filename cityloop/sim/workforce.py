@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -84,6 +85,7 @@ class Workforce:
     done: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     returned: set[str] = field(default_factory=set)
+    threads: int = 6
 
     def user_for(self, unit: str | None, event: dict[str, Any]) -> str:
         district = (event.get("location", {}).get("chain") or {}).get("district")
@@ -148,6 +150,7 @@ class Workforce:
     def round(self) -> None:
         """One look at every actionable event; act on those whose delay has passed."""
         d = self.delays
+        self._todo: list[Callable[[], object]] = []
         by_state = self._events()
         open_ = [e for s in OPEN_STATES if s != "reported" for e in by_state[s]]
         for e in by_state["reported"]:
@@ -156,49 +159,57 @@ class Workforce:
                 continue
             parent = self._duplicate_of(e, code, open_)
             if parent is not None:
-                self._act(e["id"], "merge", OPERATOR, {"into": parent, "note": "重复投诉，合并"})
+                self._later(e["id"], "merge", OPERATOR, {"into": parent, "note": "重复投诉，合并"})
             else:
-                self._act(e["id"], "triage", OPERATOR, {"type_code": code})
+                self._later(e["id"], "triage", OPERATOR, {"type_code": code})
         for state in ("triaged", "returned"):
             for e in by_state[state]:
                 if self._due(e["id"], f"dispatch-{state}", d.triage):
-                    self._act(e["id"], "dispatch", OPERATOR, {})
+                    self._later(e["id"], "dispatch", OPERATOR, {})
         for e in by_state["dispatched"]:
             if not self._due(e["id"], "accept", d.accept):
                 continue
             user = self.user_for(e["lead_unit"], e)
             if e["id"] not in self.returned and self.rng.random() < d.return_share:
                 self.returned.add(e["id"])
-                self._act(e["id"], "return", user, {"reason": "不属于本单位职责，请重新分拨。"})
+                self._later(e["id"], "return", user, {"reason": "不属于本单位职责，请重新分拨。"})
             else:
-                self._act(e["id"], "accept", user, {"note": "已签收"})
+                self._later(e["id"], "accept", user, {"note": "已签收"})
         for e in by_state["accepted"]:
             if self._due(e["id"], "start", d.start):
-                self._act(e["id"], "start", self.user_for(e["lead_unit"], e), {"note": "已出发"})
+                self._later(e["id"], "start", self.user_for(e["lead_unit"], e), {"note": "已出发"})
         for e in by_state["in_progress"]:
             for unit in e["co_units"]:
                 if self._due(e["id"], f"feedback-{unit}", d.feedback):
-                    self._feedback(e, unit)
+                    self._later_feedback(e, unit)
             lead = self.user_for(e["lead_unit"], e)
-            if (
-                (e["id"], "resolved") not in self.planned
-                and self._due(e["id"], "resolve", d.resolve)
-                and self._act(e["id"], "resolve", lead, self._result())
+            if (e["id"], "resolved") not in self.planned and self._due(
+                e["id"], "resolve", d.resolve
             ):
                 self.planned[(e["id"], "resolved")] = self.now()
+                self._later(e["id"], "resolve", lead, self._result())
         for e in by_state["resolved"]:
             for unit in e["co_units"]:
-                self._feedback(e, unit)
+                self._later_feedback(e, unit)
             if self._due(e["id"], "verify", d.verify):
-                self._act(e["id"], "verify", OPERATOR, {"note": "现场核查属实"})
+                self._later(e["id"], "verify", OPERATOR, {"note": "现场核查属实"})
         for e in by_state["verified"]:
             if self._due(e["id"], "close", d.close):
-                self._act(e["id"], "close", OPERATOR, {"note": "办结"})
+                self._later(e["id"], "close", OPERATOR, {"note": "办结"})
+        with ThreadPoolExecutor(self.threads) as pool:  # people work in parallel
+            list(pool.map(lambda fn: fn(), self._todo))
+
+    def _later(self, event_id: str, action: str, user: str, payload: dict[str, Any]) -> None:
+        self._todo.append(lambda: self._act(event_id, action, user, payload))
+
+    def _later_feedback(self, event: dict[str, Any], unit: str) -> None:
+        key = (event["id"], f"sent-{unit}")
+        if key not in self.planned:
+            self.planned[key] = self.now()
+            self._todo.append(lambda: self._feedback(event, unit))
 
     def _feedback(self, event: dict[str, Any], unit: str) -> None:
         key = (event["id"], f"sent-{unit}")
-        if key in self.planned:
-            return
         user = self.user_for(unit, event)
         payload = self._result() | ({"unit": unit} if user == "admin" else {})
         try:
