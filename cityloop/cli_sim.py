@@ -44,8 +44,10 @@ def sim(
     ] = 30_000.0,
     hook_port: Annotated[
         int | None,
-        typer.Option(help="Receive the server's notifications on this port (the server's "
-                     "CITYLOOP_WEBHOOK_URLS points here) so that citizens answer their links."),
+        typer.Option(
+            help="Receive the server's notifications on this port (the server's "
+            "CITYLOOP_WEBHOOK_URLS points here) so that citizens answer their links."
+        ),
     ] = None,
     sensors: Annotated[
         float, typer.Option(help="Share of the city's sensors that stream (0–1).", min=0, max=1)

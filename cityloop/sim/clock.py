@@ -63,6 +63,10 @@ class Scheduler:
     def every(self, sim_seconds: float, fn: Callable[[], None], first: float = 0.0) -> None:
         heapq.heappush(self._jobs, _Job(self.clock.ts() + first, next(self._seq), fn, sim_seconds))
 
+    @property
+    def on_error(self) -> Callable[[BaseException], None] | None:
+        return self._errors
+
     def stop(self) -> None:
         self.stopped = True
 

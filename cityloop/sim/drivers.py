@@ -111,12 +111,12 @@ class RainstormDriver(Driver):
             lon, lat = point_in(r.city, s.district, r.rng)
             pid = f"report:{k}"
             r.points[pid] = Point(pid)
-            first = drizzle + float(r.rng.uniform(600.0, 8400.0))
+            first = drizzle + float(r.rng.uniform(600.0, 5400.0))
             copies = 1 + int(
                 r.rng.integers(s.duplicates_per_point[0], s.duplicates_per_point[1] + 1)
             )
             for c in range(copies):
-                at = first + c * float(r.rng.uniform(300.0, 2400.0))
+                at = first + c * float(r.rng.uniform(300.0, 1800.0))
                 near = point_near(lon, lat, 60.0, r.rng) if c else (lon, lat)
                 self.later(at, self._reporter(pid, near))
 
@@ -169,7 +169,7 @@ class PollutionDriver(Driver):
         stations = np.flatnonzero(r.sensors.type_mask(SensorType.DISSOLVED_OXYGEN))
         self.stream(stations)
         target = r.sensors.table.index[s.station]
-        start = self.t0 + 2 * 3600.0
+        start = self.t0 + 3600.0
         values = s.polluted_mg_l
         self.recovered_at: float | None = None
 

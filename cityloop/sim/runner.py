@@ -142,10 +142,11 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     driver = make_driver(scenario.driver, run)
     driver.setup()
     run.desks.subjects = lambda s: s in run.scope_subjects
+    run.desks.plans = set(scenario.plans)
     period = max(0.5 * clock.speed, 1.0)
     # Sensors stream on their own thread: slow people never starve them (a gap in the
     # readings would look like an outage to the server).
-    sensor_sched = Scheduler(clock, errors=sched._errors)
+    sensor_sched = Scheduler(clock, errors=sched.on_error)
     sensor_sched.every(period, run.pump)
     work = max(0.2 * clock.speed, 30.0)  # people look at their lists every few minutes
     sched.every(work, workforce.round, first=period / 2)

@@ -147,11 +147,14 @@ class Scenario(_Strict):
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     title: Text
     source: str = Field(min_length=1, description="where the case comes from (seed, section)")
-    clock_speed: float = Field(600.0, gt=0, description="for the scenario's own server")
+    clock_speed: float = Field(300.0, gt=0, description="for the scenario's own server")
     duration: Duration = Field(description="simulated time at most; stops earlier when done")
     seed: int = 2026
     event_types: list[str] = Field(min_length=1)
     handling: Handling = Handling()
+    plans: list[str] = Field(
+        default_factory=list, description="plans whose proposals the simulated centre answers"
+    )
     driver: Driver
     truth: GroundTruth
     expect: list[Expectation] = Field(min_length=1)

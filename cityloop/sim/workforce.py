@@ -183,9 +183,8 @@ class Workforce:
                 if self._due(e["id"], f"feedback-{unit}", d.feedback):
                     self._later_feedback(e, unit)
             lead = self.user_for(e["lead_unit"], e)
-            if (e["id"], "resolved") not in self.planned and self._due(
-                e["id"], "resolve", d.resolve
-            ):
+            resolving = (e["id"], "resolved") not in self.planned
+            if resolving and self._due(e["id"], "resolve", d.resolve):
                 self.planned[(e["id"], "resolved")] = self.now()
                 self._later(e["id"], "resolve", lead, self._result())
         for e in by_state["resolved"]:

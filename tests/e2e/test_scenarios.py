@@ -1,5 +1,5 @@
 """Every shipped scenario against one real server (`cityloop serve` on a fresh SQLite database)
-whose clock runs 600 times faster: the scenarios run at once, each in its own district and event
+whose clock runs 300 times faster: the scenarios run at once, each in its own district and event
 types, and each must meet every expectation of its file (lost == 0 among them)."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cityloop.sim.runner import run_scenario
 from cityloop.sim.schema import load_scenarios
 from cityloop.sim.server import local_server
 
-SPEED = 600.0
+SPEED = 300.0
 SCENARIOS = load_scenarios()
 
 pytestmark = pytest.mark.slow
@@ -25,20 +25,21 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def outcomes(demo_city_dir: Path, demo_city: City, model_dir: Path) -> Iterator[dict[str, Any]]:
-    with local_server(demo_city_dir, SPEED, model_dir=model_dir) as url:
-        with ThreadPoolExecutor(len(SCENARIOS)) as pool:
-            futures = {
-                sid: pool.submit(run_scenario, s, demo_city_dir, url, city=demo_city,
-                                 wall_limit_s=120.0)  # fmt: skip
-                for sid, s in SCENARIOS.items()
-            }
-            yield {sid: f.result() for sid, f in futures.items()}
+    with (
+        local_server(demo_city_dir, SPEED, model_dir=model_dir) as url,
+        ThreadPoolExecutor(len(SCENARIOS)) as pool,
+    ):
+        futures = {
+            sid: pool.submit(
+                run_scenario, s, demo_city_dir, url, city=demo_city, wall_limit_s=120.0
+            )
+            for sid, s in SCENARIOS.items()
+        }
+        yield {sid: f.result() for sid, f in futures.items()}
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
-def test_the_scenario_meets_every_expectation(
-    scenario_id: str, outcomes: dict[str, Any]
-) -> None:
+def test_the_scenario_meets_every_expectation(scenario_id: str, outcomes: dict[str, Any]) -> None:
     outcome = outcomes[scenario_id]
     failed = [e for e in outcome["expectations"] if not e["pass"]]
     assert not failed, json.dumps(outcome, ensure_ascii=False)
