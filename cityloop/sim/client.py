@@ -40,6 +40,8 @@ class CityLoopClient:
         self.password = password
         self.timeout_s = timeout_s
         self._local = threading.local()
+        self._all: list[http.client.HTTPConnection] = []  # every thread's connection
+        self._all_lock = threading.Lock()
         self._tokens = _Tokens(self.url, CityLoopClient._shared)
         self.requests = 0
 
@@ -49,13 +51,24 @@ class CityLoopClient:
             cls = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
             conn = cls(self.host, self.port, timeout=self.timeout_s)
             self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
         return conn
 
     def close(self) -> None:
+        """Close this thread's connection."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    def close_all(self) -> None:
+        """Close the connections of every thread that used this client."""
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
     def raw(
         self,

@@ -148,6 +148,7 @@ class LivingCity:
             sched.run_until(started.timestamp() + seconds(duration))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            self.client.close_all()
             if citizens is not None:
                 citizens.stop()
         return {

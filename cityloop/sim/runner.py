@@ -168,7 +168,11 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     outcome = measure(run, driver, ended)
     outcome["wall_seconds"] = round(time.monotonic() - wall_start, 1)
     outcome["errors"] = (errors + workforce.errors)[:10]
-    client.close()
+    outcome["actions"] = dict(workforce.done) | {
+        "warnings_confirmed": len(run.desks.confirmed_warnings),
+        "plan_actions": len(run.desks.plan_actions),
+    }
+    client.close_all()
     return outcome
 
 

@@ -5,6 +5,7 @@ types, and each must meet every expectation of its file (lost == 0 among them)."
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,7 +36,11 @@ def outcomes(demo_city_dir: Path, demo_city: City, model_dir: Path) -> Iterator[
             )
             for sid, s in SCENARIOS.items()
         }
-        yield {sid: f.result() for sid, f in futures.items()}
+        found = {sid: f.result() for sid, f in futures.items()}
+    out = os.environ.get("CITYLOOP_SCENARIO_OUTCOMES")  # where to keep them, if asked
+    if out:
+        Path(out).write_text(json.dumps(found, ensure_ascii=False, indent=1))
+    yield found
 
 
 @pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
