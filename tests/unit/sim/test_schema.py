@@ -46,8 +46,8 @@ def test_a_minimal_scenario_parses() -> None:
 
 
 def test_an_unknown_field_is_refused_with_its_path() -> None:
+    bad = GOOD.replace("type_code: UM10}", "type_code: UM10, colour: red}")
     with pytest.raises(ScenarioError, match=r"bad\.yaml: driver\.railing\.colour: Extra inputs"):
-        bad = GOOD.replace("type_code: UM10}", "type_code: UM10, colour: red}")
         parse_scenario(bad, "bad.yaml")
 
 
