@@ -22,9 +22,18 @@ CJK_FONT := /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
 fonts:
 	@test -f $(CJK_FONT) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-droid-fallback; }
 
+DEMO_DURATION ?= 1d
+HOOK_PORT ?= 8099
+
+# The server and, once it answers, the living city (`cityloop sim`); the simulation stops with it.
 demo: $(STAMP)
 	@test -f $(CITY)/city.yaml || $(BIN)/cityloop city generate --out $(CITY)
-	$(BIN)/cityloop serve --city $(CITY) --host $(HOST) --port $(PORT)
+	@( until curl -sf http://$(HOST):$(PORT)/healthz >/dev/null 2>&1; do sleep 1; done; \
+	   exec $(BIN)/cityloop sim --url http://$(HOST):$(PORT) --city $(CITY) \
+	     --duration $(DEMO_DURATION) --hook-port $(HOOK_PORT) ) & SIM=$$!; \
+	trap 'kill $$SIM 2>/dev/null' EXIT INT TERM; \
+	CITYLOOP_WEBHOOK_URLS='["http://127.0.0.1:$(HOOK_PORT)/"]' \
+	  $(BIN)/cityloop serve --city $(CITY) --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cityloop tests

@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
 from cityloop.city import City, load_city
 from cityloop.city.open311 import load_open311
-from cityloop.domain.clock import Clock, SystemClock
+from cityloop.domain.clock import Clock, ScaledClock, SystemClock
 from cityloop.domain.report import Report
 from cityloop.plans.service import PlanService
 from cityloop.services.api_keys import ApiKeyService
@@ -211,6 +211,16 @@ def default_addresses(city: City) -> AddressLocator | None:
     return AddressMatcher.from_city(city)
 
 
+def settings_clock(settings: Settings) -> Clock:
+    """The wall clock, or a faster simulated one when `clock_speed` is not 1."""
+    if settings.clock_speed == 1.0:
+        return SystemClock()
+    origin = settings.clock_origin or datetime.now(UTC)
+    if origin.tzinfo is None:
+        origin = origin.replace(tzinfo=UTC)
+    return ScaledClock(settings.clock_speed, origin)
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -223,7 +233,7 @@ def bootstrap(
     """Build the application: load the city, open and migrate the database, wire services."""
     settings = settings or Settings()
     city = city or load_city(settings.city)
-    clock = clock or SystemClock()
+    clock = clock or settings_clock(settings)
     if classifier is None:
         classifier = default_classifier(city, settings)
     if addresses is None:

@@ -39,6 +39,10 @@ app.command("report")(report_cmd)
 app.add_typer(worker_app, name="worker")
 
 console = Console(stderr=True)
+from cityloop.cli_sim import scenario_app, sim  # noqa: E402  (own module: the simulation)
+
+app.command("sim")(sim)
+app.add_typer(scenario_app, name="scenario")
 
 CityOpt = Annotated[
     Path | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -87,4 +88,15 @@ class Settings(BaseSettings):
         None,
         description="An XYZ tile URL template ({z}/{x}/{y}) drawn under the map; none by default"
         " (the map is drawn from the city's jurisdiction polygons).",
+    )
+    clock_speed: float = Field(
+        1.0,
+        gt=0,
+        description="Simulated time runs this many times faster than the wall clock "
+        "(scenarios and demos; 1 is real time).",
+    )
+    clock_origin: datetime | None = Field(
+        None,
+        description="Wall-clock instant from which simulated time runs faster (ISO 8601; "
+        "default: when the process starts). Give every worker the same one.",
     )

@@ -70,7 +70,12 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
         return render_errors(exc.status, [(exc.status, exc.description)], exc.fmt)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "city": container.city.code}
+    def healthz() -> dict[str, str | float]:
+        return {
+            "status": "ok",
+            "city": container.city.code,
+            "time": container.clock.now().isoformat(),
+            "clock_speed": container.settings.clock_speed,
+        }
 
     return app

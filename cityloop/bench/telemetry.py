@@ -60,6 +60,7 @@ def synthetic_sensors(n: int, rng: np.random.Generator) -> tuple[SensorTable, li
         "guarantee_level": warning + 2.0,
         "nominal_mpa": rng.uniform(0.25, 0.45, n),
         "depth_m": rng.uniform(1.5, 4.0, n),
+        "view_m2": rng.uniform(20.0, 80.0, n),
     }
     crowd = np.flatnonzero(types == TYPE_ORDER.index(SensorType.CROWD_COUNT))
     n_areas = max(1, len(crowd) // AREA_SENSORS)

@@ -30,3 +30,22 @@ class FixedClock:
     def advance(self, **kwargs: float) -> datetime:
         self.current = self.current + timedelta(**kwargs)
         return self.current
+
+
+class ScaledClock:
+    """Simulated time that runs ``speed`` times faster than the wall clock.
+
+    ``now = origin + (wall − origin) × speed``: at the wall-clock instant ``origin`` both agree,
+    afterwards simulated time runs ahead. Processes given the same origin and speed agree on the
+    time (several server workers, a simulator mirroring the server).
+    """
+
+    def __init__(self, speed: float, origin: datetime, wall: Clock | None = None) -> None:
+        if speed <= 0:
+            raise ValueError("clock speed must be positive")
+        self.speed = speed
+        self.origin = origin
+        self._wall = wall or SystemClock()
+
+    def now(self) -> datetime:
+        return self.origin + (self._wall.now() - self.origin) * self.speed

@@ -188,11 +188,12 @@ def _placements(city: City, site: _Site, rng: Rng, areas: list[dict[str, Any]]) 
         poly = shape(area["geometry"])
         x0, y0, x1, y1 = poly.bounds
         got = 0
+        view_m2 = round(area["area_m2"] / max(int(count), 1), 1)  # the camera's share of the area
         while got < count:
             x, y = rng.uniform((x0, y0), (x1, y1))
             if poly.contains(shapely.Point(x, y)):
                 crowd_xy.append((x, y))
-                crowd_extra.append({"area": area["id"]})
+                crowd_extra.append({"area": area["id"], "view_m2": view_m2})
                 got += 1
     out.append((SensorType.CROWD_COUNT, np.array(crowd_xy), crowd_extra))
     roads, _ = _along(_roads(site, rng), n[SensorType.TRAFFIC_SPEED], site, rng)
@@ -244,7 +245,7 @@ def _params(kind: SensorType, extra: dict[str, Any], rng: Rng) -> dict[str, floa
             "warning_level": warning,
             "guarantee_level": round(warning + float(rng.uniform(1.5, 3.0)), 2),
         }
-    return {k: v for k, v in extra.items() if k in ("nominal_mpa", "depth_m")}
+    return {k: v for k, v in extra.items() if k in ("nominal_mpa", "depth_m", "view_m2")}
 
 
 def sensor_rows(city: City, seed: int) -> tuple[list[SensorRow], list[dict[str, Any]]]:

@@ -57,6 +57,12 @@ CROWD = (
     "Safety at Sports Grounds (Green Guide, 6th ed., 2018) — standing areas at most 4.7 "
     "persons/m². Blue 2, yellow 3, orange 4, red 5."
 )
+CROWD_FORECAST = (
+    "Holt's linear trend (Holt 1957; irregular intervals after Wright 1986) of each camera's "
+    "count projected 30 min ahead against the density thresholds above (Fruin 1971; Still 2014) "
+    "times the camera's share of its area (param view_m2 = area m² / cameras in the area): a "
+    "crossing is warned before it happens (seed 004 §4.1); predicted, so a person confirms."
+)
 HYDRANT = (
     "GB 50974-2014 消防给水及消火栓系统技术规范 §7.2.8: a municipal network with hydrants works "
     "at ≥ 0.14 MPa, and ≥ 0.10 MPa from ground level during fire fighting → yellow below 0.14, "
@@ -253,6 +259,26 @@ LIBRARY: list[tuple[str, str, list[dict[str, Any]]]] = [
                     "yellow": {"value": 3.0, "for": _hold(2)},
                     "orange": {"value": 4.0, "for": _hold(2)},
                     "red": {"value": 5.0},
+                },
+            ),
+            _rule(
+                "crowd-density-forecast",
+                "forecast",
+                "重点区域人群密度预测超限",
+                "Crowd density forecast to cross a threshold",
+                CROWD_FORECAST,
+                sensor_types=["crowd_count"],
+                event_type="SS01",
+                event_at="yellow",
+                confirm=True,
+                horizon="30m",
+                alpha=0.5,
+                beta=0.3,
+                min_readings=5,
+                levels={
+                    "blue": {"value": {"param": "view_m2", "scale": 2.0}},
+                    "yellow": {"value": {"param": "view_m2", "scale": 3.0}},
+                    "orange": {"value": {"param": "view_m2", "scale": 4.0}},
                 },
             ),
         ],

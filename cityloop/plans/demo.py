@@ -127,7 +127,7 @@ PLANS = (
     ),
     _Plan(
         "crowd-crush", "商圈人群聚集踩踏风险应急预案", "Crowd crush risk plan (commercial districts)", "SS01",
-        ("crowd-density",), (1, 2, 3, 5),
+        ("crowd-density", "crowd-density-forecast"), (1, 2, 3, 5),
         (
             T("control", "PSB", "lead", "现场限流，单向通行", "Meter the crowd, one-way flow", 20,
               resources=(("police_unit", 2), ("barriers", 30)),

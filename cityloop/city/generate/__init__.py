@@ -32,6 +32,11 @@ __all__ = ["DEMO_PASSWORD", "generate_city"]
 
 CITY_CODE = "YZ"
 DEMO_PASSWORD = "cityloop-demo"
+#: Departments with a city-level demo handler (besides PSB's `psb_yz`).
+_CITY_HANDLERS = (
+    ("URBAN", "城管"), ("ENV", "生态环境"), ("WATER", "水利"), ("WATERCO", "水务集团"),
+    ("DATA", "大数据"), ("TPOL", "交巡警"), ("EMB", "应急管理"),
+)  # fmt: skip
 _STAGES = ("districts", "streets", "communities", "grids", "rivers", "files")
 
 
@@ -92,6 +97,11 @@ def _users(cells: list[Cell]) -> dict[str, Any]:
                 "waterco_yz02", "临江区水务 WATERCO YZ02", "department_handler", "YZ02", "WATERCO"
             ),
             user(f"grid_{grid.lower()}", f"网格员 {grid} grid worker", "grid_worker", grid),
+            # City-level handlers of the units the simulation's scenarios work with.
+            *(
+                user(f"{dept.lower()}_yz", f"市{zh} {dept}", "department_handler", CITY_CODE, dept)
+                for dept, zh in _CITY_HANDLERS
+            ),
         ]
     }
 
