@@ -3,6 +3,7 @@ the ground truth of it (points, expected warnings). The system learns it only ov
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -35,14 +36,17 @@ def sensors_in(run: Run, code: str, kinds: tuple[SensorType, ...] | None = None)
     return np.flatnonzero(mask)
 
 
-class Driver:
+class Driver(ABC):
+    """A scenario's script: what it streams and sends, on the simulated clock."""
+
     def __init__(self, spec: Any, run: Run) -> None:
         self.spec = spec
         self.run = run
         self.t0 = run.clock.ts()
 
+    @abstractmethod
     def setup(self) -> None:
-        raise NotImplementedError
+        """Schedule the scenario's readings, reports and checks."""
 
     def stream(self, idx: Idx) -> None:
         r = self.run
