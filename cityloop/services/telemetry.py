@@ -247,9 +247,28 @@ class TelemetryService:
                 w = fresh[warning.id]
                 w.link_event(outcome.event.id, now)
                 uow.warnings.save(w)
+                self._regrade_if_upgraded_meanwhile(uow, w, outcome.event.id, now)
                 self._trace(uow, w, outcome.event.id)
             uow.commit()
         return sum(not isinstance(o, InvalidCommand) for o in outcomes)
+
+    def _regrade_if_upgraded_meanwhile(
+        self, uow: UnitOfWork, w: Warning, event_id: str, now: datetime
+    ) -> None:
+        """The warning was upgraded after its event was made from an older reading of it, and
+        before the two were linked (another process applied the upgrade, found no event yet and
+        could not regrade it): regrade here, where both are known."""
+        event = uow.events.get(event_id)
+        if event is None or event.state.is_terminal or w.severity.rank >= event.severity.rank:
+            return
+        uow.track(event).regrade(
+            at=now,
+            actor=SENSOR,
+            severity=w.severity,
+            reason=f"warning {w.rule_id} on {w.subject} upgraded to {w.level} while its event "
+            "was being made",
+        )
+        uow.events.save(event)
 
     def _trace(self, uow: UnitOfWork, w: Warning, event_id: str) -> None:
         """A water-quality station warns: find the discharge points upstream (source tracing)."""
