@@ -32,6 +32,7 @@ PAGES: dict[str, set[Role] | None] = {
     "warnings": None,
     "plans": None,
     "cockpit": {*OPERATORS, Role.LEADER, Role.AUDITOR, Role.DATA_ADMIN},
+    "replay": {*OPERATORS, Role.LEADER, Role.AUDITOR},
 }
 NAV = (
     ("ops", "/ui/ops", "nav_ops"),
@@ -39,6 +40,7 @@ NAV = (
     ("warnings", "/ui/warnings", "nav_warnings"),
     ("plans", "/ui/plans", "nav_plans"),
     ("cockpit", "/ui/cockpit", "nav_cockpit"),
+    ("replay", "/ui/replay", "nav_replay"),
 )
 
 
@@ -182,6 +184,13 @@ def plans_page(request: Request, container: ContainerDep) -> Response:
 @router.get("/ui/cockpit", response_class=HTMLResponse)
 def cockpit_page(request: Request, container: ContainerDep) -> Response:
     return _page(request, container, "cockpit")
+
+
+@router.get("/ui/replay", response_class=HTMLResponse)
+def replay_page(request: Request, container: ContainerDep) -> Response:
+    """Review and replay: a past window on the map with a time slider, and the incident
+    reviews (``?from=…&to=…`` or ``?review=ID`` opens one)."""
+    return _page(request, container, "replay")
 
 
 @router.get("/portal", response_class=HTMLResponse)

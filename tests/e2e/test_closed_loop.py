@@ -391,5 +391,14 @@ def test_the_replay_api_is_scoped_to_the_callers_territory(api: Api) -> None:
     assert ref in {s.get("ref") for s in mine["steps"]}
     other = api.get("/api/v1/replay", "yz01_op", params=params).json()
     assert ref not in {s.get("ref") for s in other["steps"]}
+    # the state counts at both ends are the caller's territory's too
+    dispatched = [x["to"]["events_by_state"].get("dispatched", 0) for x in (mine, other)]
+    assert dispatched[0] >= dispatched[1] + 1
+    snap = api.get(
+        "/api/v1/replay/snapshot",
+        "yz01_op",
+        params={"at": params["to"], "include_finished": "true", "limit": 50_000},
+    ).json()
+    assert other["to"]["events_by_state"] == snap["events_by_state"]
     bad = api.get("/api/v1/replay", "city_op", params={"from": params["to"], "to": params["from"]})
     assert bad.status_code == 422

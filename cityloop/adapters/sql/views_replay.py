@@ -20,6 +20,7 @@ def replay(engine: Engine, since: datetime, until: datetime) -> Iterator[dict[st
     steps = (
         sa.select(
             tl.c.at,
+            e.c.id.label("event_id"),
             e.c.ref,
             e.c.type_code,
             tl.c.action,
@@ -84,6 +85,7 @@ def _step(m: Any) -> dict[str, Any]:
     return {
         "at": m["at"].isoformat(),
         "kind": "event",
+        "event_id": m["event_id"],
         "ref": m["ref"],
         "type_code": m["type_code"],
         "action": m["action"],
@@ -100,9 +102,12 @@ def _step(m: Any) -> dict[str, Any]:
     }
 
 
-def state_at(engine: Engine, moment: datetime) -> dict[str, Any]:
-    """How many events were in each state, and which warnings were active, at ``moment``."""
-    tl = t.event_timeline
+def state_at(
+    engine: Engine, moment: datetime, district: str | None = None, street: str | None = None
+) -> dict[str, Any]:
+    """How many events were in each state, and which warnings were active, at ``moment``
+    (inside the district / street when given)."""
+    tl, e = t.event_timeline, t.events
     last = (
         sa.select(tl.c.event_id, sa.func.max(tl.c.seq).label("seq"))
         .where(tl.c.at <= moment)
@@ -114,6 +119,14 @@ def state_at(engine: Engine, moment: datetime) -> dict[str, Any]:
     )
     w = t.warnings
     active = sa.select(w.c.id, w.c.history).where(w.c.raised_at <= moment)
+    if district is not None or street is not None:
+        states = states.join(e, e.c.id == tl.c.event_id)
+    if district is not None:
+        states = states.where(e.c.district_code == district)
+        active = active.where(w.c.district_code == district)
+    if street is not None:
+        states = states.where(e.c.street_code == street)
+        active = active.where(w.c.street_code == street)
     with engine.connect() as conn:
         by_state = Counter(r[0] for r in conn.execute(states))
         levels: Counter[str] = Counter()
@@ -202,6 +215,7 @@ def snapshot(
         rows = conn.execute(stmt.limit(limit + 1)).all()
         events = [
             {
+                "id": r.id,
                 "ref": r.ref,
                 "type_code": r.type_code,
                 "severity": r.severity,

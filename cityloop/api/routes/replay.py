@@ -24,7 +24,7 @@ def replay_window(
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
 ) -> dict[str, Any]:
     """Every event step and warning change in [from, to) inside your territory, in order, with
-    the state of the city at both ends."""
+    the state of your territory at both ends."""
     if since.tzinfo is None or until.tzinfo is None:
         raise InvalidCommand("from and to need a time zone offset")
     if until <= since:
@@ -37,9 +37,9 @@ def replay_window(
         and (street is None or r["street"] == street)
     )
     return {
-        "from": state_at(container.engine, since),
+        "from": state_at(container.engine, since, district, street),
         "steps": list(islice(rows, limit)),
-        "to": state_at(container.engine, until),
+        "to": state_at(container.engine, until, district, street),
     }
 
 

@@ -206,3 +206,76 @@ def test_a_plan_activated_from_the_ui_shows_its_tasks(pages: Pages, server: Live
     page.fill(".act-reason", "drill over")
     page.click('button[data-do="terminate"]')
     page.locator('#activation-detail[data-status="terminated"]').wait_for()
+
+
+def test_the_replay_slider_shows_each_event_as_it_was_and_a_review_takes_lessons(
+    pages: Pages, server: LiveServer
+) -> None:
+    start_ms = int(time.time() * 1000) - 60_000
+    mark = uuid.uuid4().hex[:6]
+    event = report(server.url, "city_op", f"路灯不亮 {mark}", *_point(server, "YZ01S01"), "UM09")
+    assert event["state"] == "dispatched"
+    time.sleep(1.5)
+    between_ms = int(time.time() * 1000) - 700
+    handler = token(server.url, "urban_yz01")
+    accepted = call(server.url, "POST", f"/api/v1/events/{event['id']}/accept", {}, handler)
+    assert accepted["state"] == "accepted"
+    end_ms = int(time.time() * 1000) + 60_000
+
+    page = pages.login("yz01_op")
+    iso = "new Date({}).toISOString()"
+    page.goto(
+        f"{server.url}/ui/replay?from="
+        + page.evaluate(iso.format(start_ms))
+        + "&to="
+        + page.evaluate(iso.format(end_ms))
+    )
+    page.wait_for_function("window.CL.replay && window.CL.replay.ready")
+
+    def state_of_event() -> str | None:
+        states: list[str] = page.evaluate(
+            f"window.CL.replay.moment.events.filter(e => e.ref === '{event['ref']}')"
+            ".map(e => e.state)"
+        )
+        return states[0] if states else None
+
+    def slide(value: int) -> None:
+        page.eval_on_selector(
+            "#slider",
+            f"s => {{ s.value = '{value}'; s.dispatchEvent(new Event('input')); }}",
+        )
+        page.wait_for_timeout(120)  # one animation frame to fold and draw
+
+    slide(0)  # the window's start: the event was not yet reported
+    assert state_of_event() is None
+    page.evaluate(f"window.CL.replay.seek({between_ms})")
+    page.wait_for_timeout(120)
+    assert state_of_event() == "dispatched"
+    on_map = page.evaluate(
+        f"window.CL.replay.layers.events.points.filter(p => p.ref === '{event['ref']}')"
+        ".map(p => [p.state, p.lon != null])"
+    )
+    assert on_map == [["dispatched", True]]
+    slide(1000)  # the end: accepted by the urban management department
+    assert state_of_event() == "accepted"
+    page.wait_for_selector(f'#steps li[data-ref="{event["ref"]}"]')
+    # playing from the start reaches the end by itself
+    page.select_option("#speed", "16")
+    page.click("#play")
+    page.wait_for_function(
+        f"window.CL.replay.moment.at === new Date({end_ms}).toISOString()", timeout=30_000
+    )
+    assert state_of_event() == "accepted"
+
+    # a review of this window, with a lesson noted by the operator
+    page.click("#new-review")
+    page.wait_for_selector("#review-panel:not([hidden])")
+    page.fill("#lesson-text", f"lamp {mark}: accept faster at night")
+    page.click("#lesson-add")
+    page.wait_for_selector(f'#review-lessons li:has-text("lamp {mark}")')
+    review_id = page.eval_on_selector("#review-panel", "p => p.dataset.review")
+    reader = token(server.url, "yz01_op")
+    stored = call(server.url, "GET", f"/api/v1/reviews/{review_id}", None, reader)
+    assert [x["text"] for x in stored["lessons"]] == [f"lamp {mark}: accept faster at night"]
+    assert stored["lessons"][0]["by"] == "yz01_op"
+    assert event["ref"] in {e["ref"] for e in stored["events"]}

@@ -317,3 +317,39 @@ export async function loadJurisdictions(api, query) {
   }
   return list;
 }
+
+// The user's own territory drawn in `base` with its parts and neighbours for context, their
+// names in `names`; the map fitted to it.
+export async function showTerritory(map, base, names, api, user, cityCode) {
+  const level = user.level;
+  const code = user.jurisdiction;
+  let own; const parts = [];
+  if (level === "city") {
+    parts.push(...(await loadJurisdictions(api, { level: "district" })).map((f) => ({ ...f, role: "district" })));
+    parts.push(...(await loadJurisdictions(api, { level: "street" })).map((f) => ({ ...f, role: "street" })));
+    own = parts.filter((f) => f.role === "district");
+  } else {
+    const mine = await api(`/api/v1/jurisdictions/${code}`, { query: { geometry: "true" } });
+    const [a, b, c, d] = bboxOf([mine]); mine.center = [(a + c) / 2, (b + d) / 2];
+    const district = user.chain.district;
+    const around = await loadJurisdictions(api, { parent: level === "district" ? cityCode : district });
+    parts.push(...around.filter((f) => f.code !== code).map((f) => ({ ...f, role: "context" })));
+    if (level === "district" || level === "street") {
+      const kids = await loadJurisdictions(api, { parent: code });
+      parts.push(...kids.map((f) => ({ ...f, role: "child" })));
+    }
+    parts.push({ ...mine, role: "own" });
+    own = [mine];
+  }
+  base.features = parts;
+  names.features = parts.filter((f) => f.role === "district" || f.role === "child" || f.role === "context");
+  names.style = (f) => ({ label: f.role === "child" && map.zoom <= 12.5 ? null : f.name, labelColor: f.role === "context" ? "rgba(150,160,180,.55)" : "rgba(220,235,255,.92)" });
+  base.style = (f) => {
+    if (f.role === "district") return { fill: "rgba(40,90,160,.16)", stroke: "rgba(110,170,255,.75)", width: 1.4 };
+    if (f.role === "street") return { stroke: "rgba(110,170,255,.22)", width: 0.6 };
+    if (f.role === "context") return { fill: "rgba(255,255,255,.03)", stroke: "rgba(140,160,190,.25)", width: 0.8 };
+    if (f.role === "child") return { fill: "rgba(40,90,160,.14)", stroke: "rgba(110,170,255,.45)", width: 0.8 };
+    return { stroke: "#4db5ff", width: 2.4, fill: "rgba(40,120,220,.08)" };
+  };
+  map.fit(...bboxOf(own));
+}

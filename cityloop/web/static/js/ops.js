@@ -4,7 +4,7 @@ import {
   CL, t, api, tryApi, el, $, live, fail, fmtTime, stateBadge, levelBadge, typeName,
   STATE_COLORS, LEVEL_COLORS, stateName,
 } from "./common.js";
-import { CityMap, PolygonLayer, ClusterLayer, HeatLayer, loadJurisdictions, bboxOf } from "./map.js";
+import { CityMap, PolygonLayer, ClusterLayer, HeatLayer, showTerritory } from "./map.js";
 
 const user = CL.user;
 const OPEN = ["reported", "triaged", "dispatched", "returned", "accepted", "in_progress", "suspended", "resolved", "verified"];
@@ -74,37 +74,7 @@ for (const [key, layer, label] of LAYERS) {
 $("#state-legend").append(...OPEN.map((s) => el("span", { class: "key" }, el("i", { style: `background:${STATE_COLORS[s]}` }), stateName(s))));
 
 async function loadBase() {
-  const level = user.level;
-  const code = user.jurisdiction;
-  let own; const parts = [];
-  if (level === "city") {
-    parts.push(...(await loadJurisdictions(api, { level: "district" })).map((f) => ({ ...f, role: "district" })));
-    parts.push(...(await loadJurisdictions(api, { level: "street" })).map((f) => ({ ...f, role: "street" })));
-    own = parts.filter((f) => f.role === "district");
-  } else {
-    const mine = await api(`/api/v1/jurisdictions/${code}`, { query: { geometry: "true" } });
-    const [a, b, c, d] = bboxOf([mine]); mine.center = [(a + c) / 2, (b + d) / 2];
-    const district = user.chain.district;
-    const around = await loadJurisdictions(api, { parent: level === "district" ? CL.city.code : district });
-    parts.push(...around.filter((f) => f.code !== code).map((f) => ({ ...f, role: "context" })));
-    if (level === "district" || level === "street") {
-      const kids = await loadJurisdictions(api, { parent: code });
-      parts.push(...kids.map((f) => ({ ...f, role: "child" })));
-    }
-    parts.push({ ...mine, role: "own" });
-    own = [mine];
-  }
-  base.features = parts;
-  names.features = parts.filter((f) => f.role === "district" || f.role === "child" || f.role === "context");
-  names.style = (f) => ({ label: f.role === "child" && map.zoom <= 12.5 ? null : f.name, labelColor: f.role === "context" ? "rgba(150,160,180,.55)" : "rgba(220,235,255,.92)" });
-  base.style = (f) => {
-    if (f.role === "district") return { fill: "rgba(40,90,160,.16)", stroke: "rgba(110,170,255,.75)", width: 1.4 };
-    if (f.role === "street") return { stroke: "rgba(110,170,255,.22)", width: 0.6 };
-    if (f.role === "context") return { fill: "rgba(255,255,255,.03)", stroke: "rgba(140,160,190,.25)", width: 0.8 };
-    if (f.role === "child") return { fill: "rgba(40,90,160,.14)", stroke: "rgba(110,170,255,.45)", width: 0.8 };
-    return { stroke: "#4db5ff", width: 2.4, fill: "rgba(40,120,220,.08)" };
-  };
-  map.fit(...bboxOf(own));
+  await showTerritory(map, base, names, api, user, CL.city.code);
 }
 
 let eventPoints = new Map();
