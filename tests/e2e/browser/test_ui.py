@@ -279,3 +279,42 @@ def test_the_replay_slider_shows_each_event_as_it_was_and_a_review_takes_lessons
     assert [x["text"] for x in stored["lessons"]] == [f"lamp {mark}: accept faster at night"]
     assert stored["lessons"][0]["by"] == "yz01_op"
     assert event["ref"] in {e["ref"] for e in stored["events"]}
+
+
+def test_an_operator_merges_a_duplicate_and_splits_a_wrong_merge_from_the_event_page(
+    pages: Pages, server: LiveServer
+) -> None:
+    mark = uuid.uuid4().hex[:6]
+    where = _point(server, "YZ05")
+    first = report(server.url, "city_op", f"路面坑洼 {mark} 1", *where, "UM08")
+    second = report(server.url, "city_op", f"路面坑洼 {mark} 2", *where, "UM08")
+    page = pages.login("city_op")
+    page.goto(f"{server.url}/ui/events/{second['id']}")
+    page.click('#actions button[data-action="merge"]')
+    page.click(f'#merge-list a[data-ref="{first["ref"]}"]')  # offered: same type, same street
+    assert page.input_value("#form-merge input[name=into]") == first["ref"]
+    page.click("#form-merge button[type=submit]")
+    page.wait_for_selector('#head .state[data-state="merged"]')
+    admin = token(server.url, "admin")
+    timeline = call(server.url, "GET", f"/api/v1/events/{first['id']}/timeline", None, admin)
+    assert timeline[-1]["action"] == "absorb"
+
+    # two grid reports at one spot were merged by the platform; one was about another heap
+    lon, lat = _point(server, "YZ07")
+    body = {"text": f"垃圾没人收 {mark}", "type_code": "UM02", "lon": lon, "lat": lat}
+    a = call(server.url, "POST", "/api/v1/grid/reports", body, admin)
+    body = {"text": f"另一处垃圾堆 {mark}", "type_code": "UM02", "lon": lon, "lat": lat}
+    b = call(server.url, "POST", "/api/v1/grid/reports", body, admin)
+    assert b["merged"] is True
+    eid = a["event"]["id"]
+    page.goto(f"{server.url}/ui/events/{eid}")
+    page.click(f'#reports li[data-report="{b["report"]["ref"]}"] button.split')
+    page.fill("#form-split textarea[name=reason]", "两处不同的垃圾点")
+    page.click("#form-split button[type=submit]")
+    made = page.locator("#split-result a")
+    new_ref = made.inner_text()
+    assert new_ref != a["event"]["ref"]
+    left = call(server.url, "GET", f"/api/v1/events/{eid}/reports", None, admin)
+    assert [r["ref"] for r in left] == [a["report"]["ref"]]
+    made.click()
+    page.wait_for_selector(f'#event-ref:has-text("{new_ref}")')

@@ -1,6 +1,8 @@
 // One event: facts, supervision, routing reasons, merged reports, the timeline, and the
-// actions the user's role and the event's state allow (each with the form it needs).
-import { CL, t, api, el, $, live, fail, toast, fmtTime, stateBadge, eventTypes, deptName, departments, STATE_COLORS } from "./common.js";
+// actions the user's role and the event's state allow (each with the form it needs): merge
+// into another event (candidates of the same type nearby are offered), split a wrongly
+// merged report off into an event of its own.
+import { CL, t, api, el, $, live, fail, toast, fmtTime, stateBadge, stateName, eventTypes, deptName, departments, STATE_COLORS } from "./common.js";
 import { CityMap, PolygonLayer, ClusterLayer, bboxOf } from "./map.js";
 
 const id = $("#detail").dataset.event;
@@ -80,8 +82,41 @@ function renderTimeline(timeline) {
 }
 
 function renderReports(reports) {
-  $("#reports").replaceChildren(...(reports.length ? reports.map((r) => el("li", {},
-    el("b", {}, r.ref), " ", el("span", { class: "muted small" }, `${r.channel} · ${fmtTime(r.received_at)}`), el("div", {}, r.text))) : [el("li", { class: "muted" }, t("none"))]));
+  const splittable = event.allowed_actions.includes("split") && reports.length > 1;
+  $("#reports").replaceChildren(...(reports.length ? reports.map((r) => el("li", { dataset: { report: r.ref } },
+    el("b", {}, r.ref), " ", el("span", { class: "muted small" }, `${r.channel} · ${fmtTime(r.received_at)}`),
+    splittable ? el("button", { class: "btn ghost small split", type: "button", onclick: () => splitForm(r) }, t("a_split")) : null,
+    el("div", {}, r.text))) : [el("li", { class: "muted" }, t("none"))]));
+}
+
+// Undo a wrong merge: the report becomes an event of its own, back in the triage queue.
+function splitForm(report) {
+  const reason = el("textarea", { name: "reason", rows: 2, required: true });
+  const form = el("form", { class: "form", id: "form-split" },
+    el("b", {}, `${t("a_split")} · ${report.ref}`), field(t("reason"), reason));
+  const cancel = el("button", { class: "btn ghost", type: "button" }, t("cancel"));
+  cancel.addEventListener("click", () => $("#action-form").replaceChildren());
+  form.append(el("div", { class: "row" }, el("button", { class: "btn primary", type: "submit" }, `${t("a_split")} · ${t("submit")}`), cancel));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const made = await api(`/api/v1/events/${id}/split`, { method: "POST", body: { report_id: report.id, reason: reason.value } });
+      toast(`${report.ref} → ${made.ref} ✓`);
+      await load(true);
+      $("#action-form").replaceChildren(el("p", { id: "split-result" }, `${t("a_split")}: ${report.ref} → `, el("a", { href: `/ui/events/${made.id}` }, made.ref)));
+    } catch (err) { fail(err); }
+  });
+  $("#action-form").replaceChildren(form);
+  reason.focus();
+}
+
+// Open events of the same type in the same street (newest first): what this one may duplicate.
+async function mergeCandidates() {
+  const street = event.location.chain && event.location.chain.street;
+  const page = await api("/api/v1/events", { query: {
+    type_code: event.type_code || undefined, jurisdiction: street || undefined, limit: 50,
+    state: ["reported", "triaged", "dispatched", "returned", "accepted", "in_progress", "suspended", "resolved", "verified"] } });
+  return page.items.filter((e) => e.id !== event.id);
 }
 
 function renderAttachments() {
@@ -113,7 +148,7 @@ async function renderMap() {
 // ---- actions --------------------------------------------------------------------------
 function renderActions(keepForm) {
   const box = $("#actions");
-  box.replaceChildren(...event.allowed_actions.filter((a) => a !== "merge" && a !== "split").map((a) => {
+  box.replaceChildren(...event.allowed_actions.filter((a) => a !== "split").map((a) => {
     const b = el("button", { class: `btn ${["cancel", "reject", "return"].includes(a) ? "danger" : "primary"}`, dataset: { action: a } }, t(`a_${a}`));
     b.addEventListener("click", () => openForm(a));
     return b;
@@ -146,6 +181,16 @@ async function openForm(action) {
     inputs.vehicles = el("input", { name: "vehicles", type: "number", min: 0 });
     form.append(el("div", { class: "row" }, field(t("people"), inputs.people), field(t("vehicles"), inputs.vehicles)));
     if (action === "resolve") { inputs.files = el("input", { name: "files", type: "file", multiple: true, accept: "image/*,video/mp4" }); form.append(field(t("attachments"), inputs.files)); }
+  } else if (action === "merge") {
+    const near = await mergeCandidates();
+    inputs.into = el("input", { name: "into", list: "merge-candidates", required: true, placeholder: t("merge_into_hint") });
+    const options = el("datalist", { id: "merge-candidates" }, ...near.map((e) => el("option", { value: e.ref }, `${e.title || ""} · ${stateName(e.state)}`)));
+    const pick = el("ul", { class: "list plain", id: "merge-list" }, ...near.slice(0, 8).map((e) => el("li", {},
+      el("a", { href: "#", dataset: { ref: e.ref }, onclick: (ev) => { ev.preventDefault(); inputs.into.value = e.ref; } }, e.ref),
+      ` · ${e.title || ""} · `, stateBadge(e.state), el("span", { class: "muted small" }, ` ${fmtTime(e.created_at)}`))));
+    form.append(field(t("merge_into"), inputs.into), options, near.length ? pick : el("p", { class: "muted" }, t("merge_none_near")));
+    inputs.note = el("input", { name: "note" });
+    form.append(field(t("note"), inputs.note));
   } else if (REASON.includes(action)) {
     inputs.reason = el("textarea", { name: "reason", rows: 2, required: true });
     form.append(field(t("reason"), inputs.reason));
@@ -172,6 +217,7 @@ async function bodyOf(action, inputs) {
   const num = (i) => (i && i.value !== "" ? Number(i.value) : null);
   if (action === "triage") return { type_code: inputs.type_code.value };
   if (action === "dispatch") return inputs.lead_unit.value ? { lead_unit: inputs.lead_unit.value } : {};
+  if (action === "merge") return { into: inputs.into.value.trim(), note: inputs.note.value || null };
   if (action === "resolve" || action === "feedback") {
     const body = { result: inputs.result.value, people: num(inputs.people), vehicles: num(inputs.vehicles) };
     if (action === "resolve") {
