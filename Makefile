@@ -46,9 +46,12 @@ unit: $(STAMP)
 	$(BIN)/pytest tests
 
 # The HTTP end-to-end suite once more, on PostgreSQL (skipped with a notice when it is absent);
-# the browser tests run once, in `unit`.
+# the browser tests run once, in `unit`, and so do the files that start their own servers on
+# SQLite whatever CITYLOOP_TEST_E2E_DB says (serve, CLI, scenarios, the queries bench).
+E2E_OWN_SERVERS := test_serve test_cli test_scenarios test_bench_queries
 e2e-postgres: $(STAMP)
-	CITYLOOP_TEST_E2E_DB=postgres $(BIN)/pytest tests/e2e -q -m "not browser" --deselect tests/e2e/test_serve.py
+	CITYLOOP_TEST_E2E_DB=postgres $(BIN)/pytest tests/e2e -q -m "not browser" \
+	  $(foreach f,$(E2E_OWN_SERVERS),--ignore tests/e2e/$(f).py)
 
 test: lint typecheck unit e2e-postgres
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
 from cityloop.city import City, load_city
 from cityloop.city.open311 import load_open311
-from cityloop.domain.clock import Clock, ScaledClock, SystemClock
+from cityloop.domain.clock import Clock, ScaledClock, SteppedClock, SystemClock
 from cityloop.domain.report import Report
 from cityloop.plans.service import PlanService
 from cityloop.services.api_keys import ApiKeyService
@@ -78,6 +79,9 @@ class Container:
     link: NatsLink | None = None
     #: Where bulk intake goes when the bus is NATS (the intake workers take it from there).
     intake_queue: IntakeQueue | None = None
+    _ticking: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The clock's time at the start of the last round of background work.
+    last_tick: datetime | None = None
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -111,7 +115,12 @@ class Container:
 
     def tick(self) -> None:
         """One round of background work: relay the outbox, check deadlines and stale sensors,
-        evaluate emergency plans, deliver notifications."""
+        evaluate emergency plans, deliver notifications (one round at a time)."""
+        with self._ticking:
+            self.last_tick = self.clock.now()
+            self._tick()
+
+    def _tick(self) -> None:
         self.bus.relay()
         self.supervisor.run_once()
         self.telemetry.tick()
@@ -212,12 +221,15 @@ def default_addresses(city: City) -> AddressLocator | None:
 
 
 def settings_clock(settings: Settings) -> Clock:
-    """The wall clock, or a faster simulated one when `clock_speed` is not 1."""
-    if settings.clock_speed == 1.0:
+    """The wall clock, a faster simulated one when `clock_speed` is not 1, or one that moves
+    only when advanced (`clock_stepped`)."""
+    if settings.clock_speed == 1.0 and not settings.clock_stepped:
         return SystemClock()
     origin = settings.clock_origin or datetime.now(UTC)
     if origin.tzinfo is None:
         origin = origin.replace(tzinfo=UTC)
+    if settings.clock_stepped:
+        return SteppedClock(origin)
     return ScaledClock(settings.clock_speed, origin)
 
 

@@ -97,6 +97,14 @@ def scenario_run(
         float | None, typer.Option(help="Clock speed of the local server (default: the file's).")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the file's).")] = None,
+    stepped: Annotated[
+        bool,
+        typer.Option(
+            "--stepped/--running",
+            help="The local server's clock moves only when the simulation advances it (the "
+            "outcome does not depend on the machine's load), or it runs at --speed.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Run a scenario and print its measured outcome; exit 1 if an expectation fails."""
@@ -111,7 +119,7 @@ def scenario_run(
         scenario = scenario.model_copy(update={"clock_speed": speed})
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
-    outcome = run_scenario(scenario, _city(city), url)
+    outcome = run_scenario(scenario, _city(city), url, stepped=stepped)
     if as_json:
         typer.echo(json.dumps(outcome, ensure_ascii=False))
     else:

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         description="Simulated time runs this many times faster than the wall clock "
         "(scenarios and demos; 1 is real time).",
     )
+    clock_stepped: bool = Field(
+        False,
+        description="Time stands still and moves only when the admin advances it "
+        "(`POST /api/v1/admin/clock`), each step followed by one round of background work: "
+        "scenario runs whose outcome must not depend on the machine's load. Never in production.",
+    )
     clock_origin: datetime | None = Field(
         None,
         description="Wall-clock instant from which simulated time runs faster (ISO 8601; "

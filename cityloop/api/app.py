@@ -14,6 +14,7 @@ from cityloop.api.limits import BodyLimit
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
 from cityloop.api.routes import auth, cap, citizen, events, intake, loop, perception, reference
+from cityloop.api.routes import clock as clock_routes
 from cityloop.api.routes import dashboard as dashboard_routes
 from cityloop.api.routes import emerging as emerging_routes
 from cityloop.api.routes import evaluation as evaluation_routes
@@ -57,7 +58,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
     app.add_middleware(BodyLimit)
     problems.install(app)
     routers = (auth, reference, events, intake, loop, citizen, perception, plan_routes)
-    for module in (*routers, replay_routes, review_routes, dashboard_routes):
+    for module in (*routers, replay_routes, review_routes, dashboard_routes, clock_routes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(open311_routes.router)
     app.include_router(cap.router)
@@ -76,6 +77,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
             "city": container.city.code,
             "time": container.clock.now().isoformat(),
             "clock_speed": container.settings.clock_speed,
+            "clock": "stepped" if container.settings.clock_stepped else "running",
         }
 
     return app

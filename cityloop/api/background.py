@@ -36,6 +36,8 @@ class BackgroundWorker:
 
     def _run(self) -> None:
         interval = self.container.settings.supervision_interval_s
+        # On a stepped clock time stands still between steps, and each step does the rounds.
+        stepped = self.container.settings.clock_stepped
         waited = interval  # supervise on the first round
         while not self._stop.is_set():
             try:
@@ -44,7 +46,7 @@ class BackgroundWorker:
                     self._stop.wait(self.FOLLOWER_WAIT_S)
                     continue
                 self.container.bus.relay()
-                if waited >= interval:
+                if waited >= interval and not stepped:
                     self.container.tick()
                     waited = 0.0
             except Exception:

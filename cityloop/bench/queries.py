@@ -5,7 +5,9 @@ counters rebuilt from them, then a real server is started on it and each dashboa
 timed one request at a time as the city, a district and a street operator: vital signs, counts
 by type, state and territory, the overdue list, map viewports, event pages, recent changes.
 ``first_paint_ms`` adds up the median latencies of the operations centre's opening calls
-(they run one after another here; a browser sends them at once).
+(they run one after another here; a browser sends them at once); ``browser_open_ms`` is the
+operations centre opened in Chromium as the city operator until every panel is drawn (when
+Playwright and Chromium are there; else ``browser_skipped`` says why).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from cityloop.adapters.sql.counters import rebuild
 from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.migrate import upgrade
+from cityloop.bench.browser import ops_open_ms
 from cityloop.bench.intake import _free_port, _login, _wait
 from cityloop.bench.synthetic_events import Generator, bulk_load
 from cityloop.city import City, load_city
@@ -119,6 +122,7 @@ def run_queries_bench(
     repeat: int = 20,
     seed: int = 0,
     db_file: Path | None = None,
+    browser_loads: int = 5,
 ) -> dict[str, Any]:
     """With ``db_file`` the database is kept there, and a file that already holds the events
     (from an earlier run) is measured again without loading (``load_s`` is then null)."""
@@ -174,6 +178,11 @@ def run_queries_bench(
                     latencies[name].append(took)
                     sizes[name] = len(body)
             conn.close()
+            opened = (
+                ops_open_ms(base, "city_op", "cityloop-demo", browser_loads)
+                if browser_loads
+                else {"skipped": "not asked (browser_loads=0)"}
+            )
         finally:
             proc.terminate()
             try:
@@ -196,6 +205,8 @@ def run_queries_bench(
         "slowest": {"name": slowest, "p95": per_call[slowest]["p95"]},
         "first_paint_ms": round(sum(per_call[n]["p50"] for n in FIRST_PAINT), 1),
         "first_paint_p95_sum_ms": round(sum(per_call[n]["p95"] for n in FIRST_PAINT), 1),
+        "browser_open_ms": None if "skipped" in opened else opened,
+        **({"browser_skipped": opened["skipped"]} if "skipped" in opened else {}),
         "requests_per_call": repeat,
         "errors": errors,
         "per_call": per_call,

@@ -114,6 +114,7 @@ def _build(root: Path, p: ParsedFolder, geoms: Any) -> City:
                 keywords_zh=tuple(t.keywords_zh),
                 keywords_en=tuple(t.keywords_en),
                 time_limits=_limits(t.time_limits),
+                merge_radius_m=t.merge_radius_m,
             )
             for t in p.event_types.types
         },

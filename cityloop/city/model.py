@@ -77,6 +77,9 @@ class EventType:
     keywords_en: tuple[str, ...] = ()
     time_limits: dict[Severity, tuple[int, int]] = field(default_factory=dict)
     """Per-type overrides of the class time limits (often empty)."""
+    merge_radius_m: float | None = None
+    """How close a report must be to an open event of this type to join it (None: the
+    platform's de-duplication radius; 0: never by place)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,9 @@ class EventTypeSpec(_Strict):
     keywords_zh: list[Annotated[str, Field(min_length=1)]] = []
     keywords_en: list[Annotated[str, Field(min_length=1)]] = []
     time_limits: dict[Severity, TimeLimitSpec] = {}
+    #: Reports this close to an open event of the type join it (None: the platform's radius;
+    #: 0: never by place, e.g. a device's fault is that device's own case).
+    merge_radius_m: Annotated[float, Field(ge=0, le=5000)] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from threading import Lock
 from typing import Protocol
 
 
@@ -49,3 +50,27 @@ class ScaledClock:
 
     def now(self) -> datetime:
         return self.origin + (self._wall.now() - self.origin) * self.speed
+
+
+class SteppedClock:
+    """Simulated time that stands still until it is advanced (never backwards).
+
+    A scenario driver advances it step by step, each step once everything due before it has
+    been sent, so what the server sees does not depend on how fast the machine is.
+    """
+
+    def __init__(self, origin: datetime) -> None:
+        if origin.tzinfo is None:
+            raise ValueError("the origin needs a time zone")
+        self.current = origin
+        self._lock = Lock()
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> datetime:
+        if seconds < 0:
+            raise ValueError("a stepped clock does not go back")
+        with self._lock:
+            self.current = self.current + timedelta(seconds=seconds)
+            return self.current

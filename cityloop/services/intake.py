@@ -179,8 +179,9 @@ class IntakePipeline:
         for incoming, suggestion, located in prepared:
             type_code = incoming.type_code or (suggestion["type"] if suggestion else None)
             loc = located.location
-            if type_code is not None and loc.lon is not None and loc.lat is not None:
-                queries.append((type_code, bbox(loc.lon, loc.lat, self.dedup.radius_m)))
+            policy = self._policy(type_code)
+            if type_code and policy is not None and loc.lon is not None and loc.lat is not None:
+                queries.append((type_code, bbox(loc.lon, loc.lat, policy.radius_m)))
         uow.events.prefetch_open_nearby(queries, self.clock.now() - self.dedup.window)
 
     def submit_lenient(self, batch: list[IncomingReport]) -> list[IntakeOutcome | InvalidCommand]:
@@ -246,9 +247,8 @@ class IntakePipeline:
         duplicate = self._find_duplicate(uow, type_code, located, incoming, confident)
         if duplicate is not None:
             event = uow.track(duplicate.event)
-            event.link_report(
-                report.id, at=now, actor=INTAKE, reasons=duplicate.reasons(self.dedup)
-            )
+            policy = self._policy(type_code) or self.dedup
+            event.link_report(report.id, at=now, actor=INTAKE, reasons=duplicate.reasons(policy))
             self._span_territories(event, located, now)
             uow.events.save(event)
             report.event_id = event.id
@@ -342,16 +342,27 @@ class IntakePipeline:
         confident: bool,
     ) -> DuplicateOf | None:
         loc = located.location
-        if type_code is None or not confident or loc.lon is None or loc.lat is None:
+        policy = self._policy(type_code)
+        if policy is None or not confident or loc.lon is None or loc.lat is None:
             return None
+        assert type_code is not None
         now = self.clock.now()
         candidates = uow.events.find_open_nearby(
-            type_code, bbox(loc.lon, loc.lat, self.dedup.radius_m), now - self.dedup.window
+            type_code, bbox(loc.lon, loc.lat, policy.radius_m), now - policy.window
         )
         text = f"{incoming.title or ''} {incoming.text}"
-        return best_match(
-            candidates, lon=loc.lon, lat=loc.lat, text=text, now=now, policy=self.dedup
-        )
+        return best_match(candidates, lon=loc.lon, lat=loc.lat, text=text, now=now, policy=policy)
+
+    def _policy(self, type_code: str | None) -> DedupPolicy | None:
+        """How reports of this type join open events nearby: the type's own radius when the
+        city gives one, else the platform's; None when they never do (radius 0, or no type)."""
+        if type_code is None:
+            return None
+        kind = self.city.event_types.get(type_code)
+        radius = kind.merge_radius_m if kind is not None else None
+        if radius is None:
+            return self.dedup
+        return DedupPolicy(radius, self.dedup.window) if radius > 0 else None
 
     def _triage_reasons(
         self,

@@ -7,6 +7,7 @@ import json
 import threading
 import urllib.parse
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 DEMO_PASSWORD = "cityloop-demo"
@@ -157,6 +158,11 @@ class CityLoopClient:
             raise ApiError("GET", "/healthz", a.status, str(a.body))
         body: dict[str, Any] = a.body
         return body
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move a stepped server clock on by `seconds` (the admin); its new time."""
+        body: dict[str, Any] = self.post("/api/v1/admin/clock", "admin", {"seconds": seconds})
+        return datetime.fromisoformat(body["time"])
 
     def telemetry(
         self, sensors: list[str], ts: list[float], values: list[float], user: str = "admin"

@@ -9,24 +9,43 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+#: A stepped clock moves in steps of at least this much; jobs due within it of now are due
+#: (float timestamps and the server's microseconds would otherwise leave gaps of ~1e-7 s).
+STEP_RESOLUTION_S = 1e-3
+
 
 @dataclass
 class SimClock:
-    """Mirrors the server clock: its time at one probe, then `speed` × the elapsed wall time."""
+    """Mirrors the server clock: its time at one probe, then `speed` × the elapsed wall time.
+
+    Against a server whose clock is stepped (`"clock": "stepped"` in `/healthz`) the time is
+    the server's own and stands still until `advance_to` moves both on (through `stepper`,
+    which asks the server to advance and answers its new time); `speed` then only sets the
+    cadence of the simulation's jobs.
+    """
 
     at_probe: datetime
     speed: float = 1.0
     probed: float = field(default_factory=time.monotonic)
+    stepped: bool = False
+    stepper: Callable[[float], datetime] | None = None
 
     @classmethod
     def from_health(cls, health: dict[str, object]) -> SimClock:
-        """From `GET /healthz` (`time`, `clock_speed`); a server without them runs real time."""
+        """From `GET /healthz` (`time`, `clock_speed`, `clock`); a server without them runs
+        real time."""
         text = health.get("time")
         at = datetime.fromisoformat(text) if isinstance(text, str) else datetime.now(UTC)
         speed = health.get("clock_speed", 1.0)
-        return cls(at, float(speed) if isinstance(speed, int | float) else 1.0)
+        return cls(
+            at,
+            float(speed) if isinstance(speed, int | float) else 1.0,
+            stepped=health.get("clock") == "stepped",
+        )
 
     def now(self) -> datetime:
+        if self.stepped:
+            return self.at_probe
         return self.at_probe + timedelta(seconds=(time.monotonic() - self.probed) * self.speed)
 
     def ts(self) -> float:
@@ -34,6 +53,14 @@ class SimClock:
 
     def wall_seconds(self, sim_seconds: float) -> float:
         return sim_seconds / self.speed
+
+    def advance_to(self, ts: float) -> None:
+        """Move a stepped clock (and the server's) on to `ts`; nothing if it is already past."""
+        if not self.stepped or self.stepper is None:
+            raise RuntimeError("only a stepped clock with a stepper is advanced")
+        gap = ts - self.ts()
+        if gap > STEP_RESOLUTION_S:
+            self.at_probe = self.stepper(gap)
 
 
 @dataclass(order=True)
@@ -45,7 +72,8 @@ class _Job:
 
 
 class Scheduler:
-    """Run callables at simulated times (one thread; a slow call delays the next ones)."""
+    """Run callables at simulated times (one thread; a slow call delays the next ones). On a
+    stepped clock the time moves on only when every job due before has run."""
 
     def __init__(self, clock: SimClock, errors: Callable[[BaseException], None] | None = None):
         self.clock = clock
@@ -77,7 +105,12 @@ class Scheduler:
             if now >= end_ts or (wall_deadline is not None and time.monotonic() > wall_deadline):
                 return
             job = self._jobs[0]
-            if job.due > now:
+            if self.clock.stepped:
+                if job.due > now + STEP_RESOLUTION_S:
+                    # everything due before has run: the clock may move on to the next job
+                    self.clock.advance_to(min(job.due, end_ts))
+                    continue
+            elif job.due > now:
                 wait = self.clock.wall_seconds(min(job.due, end_ts) - now)
                 time.sleep(min(max(wait, 0.0), 0.5))
                 continue

@@ -184,6 +184,7 @@ def measure(run: Run, driver: Driver, ended: datetime) -> dict[str, Any]:
         "title": s.title.en,
         "source": s.source,
         "clock_speed": run.clock.speed,
+        "clock": "stepped" if run.clock.stepped else "running",
         "simulated_min": round((ended - run.started).total_seconds() / 60, 1),
         "measured": measured,
         "expectations": results,

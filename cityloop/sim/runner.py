@@ -100,13 +100,18 @@ def run_scenario(
     model_dir: Path | None = None,
     wall_limit_s: float | None = None,
     city: City | None = None,
+    stepped: bool = True,
 ) -> dict[str, Any]:
-    """Run `scenario`; return its measured outcome (see docs/simulation.md)."""
+    """Run `scenario`; return its measured outcome (see docs/simulation.md). Its own server
+    (no `url`) runs a stepped clock unless `stepped` is false; a server at `url` is taken as
+    it is (its `/healthz` says which clock it runs)."""
     if url is not None:
         return _run(scenario, url, city or load_city(city_root), wall_limit_s)
     from cityloop.sim.server import local_server
 
-    with local_server(city_root.resolve(), scenario.clock_speed, model_dir=model_dir) as base:
+    with local_server(
+        city_root.resolve(), scenario.clock_speed, model_dir=model_dir, stepped=stepped
+    ) as base:
         return _run(scenario, base, city or load_city(city_root), wall_limit_s)
 
 
@@ -129,6 +134,8 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     delays = Delays(h.triage, h.accept, h.start, h.resolve, h.feedback, h.verify, h.close,
                     h.spread, h.return_share)  # fmt: skip
     clock = SimClock.from_health(client.health())
+    if clock.stepped:
+        clock.stepper = client.advance_clock
     started = clock.now()
     errors: list[str] = []
     sched = Scheduler(clock, errors=lambda exc: errors.append(f"{type(exc).__name__}: {exc}"))
@@ -143,10 +150,11 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     driver.setup()
     run.desks.subjects = lambda s: s in run.scope_subjects
     run.desks.plans = set(scenario.plans)
-    period = max(0.5 * clock.speed, 1.0)
-    # Sensors stream on their own thread: slow people never starve them (a gap in the
-    # readings would look like an outage to the server).
-    sensor_sched = Scheduler(clock, errors=sched.on_error)
+    period = pump_period(clock.speed, run.sensors)
+    # Sensors stream on their own thread on a running clock: slow people never starve them (a
+    # gap in the readings would look like an outage to the server). On a stepped clock one
+    # thread runs everything, and the clock moves on only when all that was due has run.
+    sensor_sched = sched if clock.stepped else Scheduler(clock, errors=sched.on_error)
     sensor_sched.every(period, run.pump)
     work = max(0.2 * clock.speed, 30.0)  # people look at their lists every few minutes
     sched.every(work, workforce.round, first=period / 2)
@@ -158,12 +166,14 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     streaming = threading.Thread(
         target=sensor_sched.run_until, args=(end, deadline), name="sim-sensors", daemon=True
     )
-    streaming.start()
+    if not clock.stepped:
+        streaming.start()
     try:
         sched.run_until(end, deadline)
     finally:
-        sensor_sched.stop()
-        streaming.join(timeout=30)
+        if not clock.stepped:
+            sensor_sched.stop()
+            streaming.join(timeout=30)
     ended = clock.now()
     outcome = measure(run, driver, ended)
     outcome["wall_seconds"] = round(time.monotonic() - wall_start, 1)
@@ -174,6 +184,18 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     }
     client.close_all()
     return outcome
+
+
+def pump_period(speed: float, sensors: SensorField) -> float:
+    """Simulated seconds between two batches of readings: half a real second at `speed`, but
+    never longer than the shortest interval of a streaming sensor — a gateway forwards readings
+    as they come, and a batch held back for several intervals would look like a silence to the
+    staleness rules (a 60 s camera is offline after 180 s)."""
+    period = max(0.5 * speed, 1.0)
+    streaming = sensors.table.interval[sensors.active]
+    if len(streaming):
+        period = min(period, float(streaming.min()))
+    return period
 
 
 def _check_done(run: Run) -> None:

@@ -32,8 +32,11 @@ def local_server(
     webhook_url: str | None = None,
     tick_s: float = 0.5,
     timeout_s: float = 180.0,
+    stepped: bool = False,
 ) -> Iterator[str]:
-    """Yield the base URL of a `cityloop serve` running on `city` at `clock_speed`."""
+    """Yield the base URL of a `cityloop serve` running on `city` at `clock_speed` (with
+    `stepped`, on a clock that moves only when the simulation advances it; `clock_speed`
+    then sets the simulation's cadence)."""
     tmp = Path(tempfile.mkdtemp(prefix="cityloop-scenario-"))
     port = free_port()
     env = os.environ | {
@@ -42,6 +45,7 @@ def local_server(
         "CITYLOOP_SECRET_FILE": str(tmp / "secret.key"),
         "CITYLOOP_UPLOAD_DIR": str(tmp / "uploads"),
         "CITYLOOP_CLOCK_SPEED": str(clock_speed),
+        "CITYLOOP_CLOCK_STEPPED": "1" if stepped else "0",
         # Deadlines and stale sensors are checked every `tick_s` real seconds.
         "CITYLOOP_SUPERVISION_INTERVAL_S": str(tick_s),
         # A login lasts as many simulated minutes as a day of real time would.

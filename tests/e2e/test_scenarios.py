@@ -22,14 +22,7 @@ SCENARIOS = load_scenarios()
 
 #: Scenarios that do not yet meet every expectation of their file, with what was measured
 #: (issue #8 stays open until they do). They are skipped, visibly, rather than loosened.
-NOT_YET_MET = {
-    "rainstorm-7-9": "slowest dispatch 66.9 min simulated against ≤ 30 (all 169 points "
-    "accounted, plan IV → I, precision 0.99, recall 1.0)",
-    "sensor-outage": "healthy sensors whose readings arrive late at ×300 look silent: "
-    "precision 0.29, 2 points lost, online-rate drop not seen",
-    "spring-festival-crowd": "warning precision 0.67 against ≥ 0.95 (prediction 65.7 min "
-    "ahead, plan started 23.8 min ahead with its diversion tasks)",
-}
+NOT_YET_MET: dict[str, str] = {}
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +31,7 @@ pytestmark = pytest.mark.slow
 def outcomes(demo_city_dir: Path, demo_city: City, model_dir: Path) -> dict[str, Any]:
     # One after the other: run at once on a loaded 2-core machine, the scenarios starve each
     # other and the server (sensors then look silent to it), see docs/simulation.md.
-    with local_server(demo_city_dir, SPEED, model_dir=model_dir) as url:
+    with local_server(demo_city_dir, SPEED, model_dir=model_dir, stepped=True) as url:
         found = {
             sid: run_scenario(s, demo_city_dir, url, city=demo_city, wall_limit_s=180.0)
             for sid, s in SCENARIOS.items()

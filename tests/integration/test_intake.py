@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -175,6 +176,37 @@ def test_far_away_late_or_other_type_reports_make_new_events(
         IncomingReport(Channel.GRID, "pothole", type_code="UM08", lon=lon, lat=lat)
     )
     assert len({first.event.id, far.event.id, other.event.id, late.event.id}) == 4
+
+
+def test_a_type_with_merge_radius_0_never_joins_by_place_and_another_radius_is_the_types(
+    pipeline: IntakePipeline,
+    demo_city: City,
+    uow,  # type: ignore[no-untyped-def]
+    clock: FixedClock,
+) -> None:
+    """A sensing device's fault (DV01, radius 0 in the demo city) is that device's case,
+    however close another faulty device is; a type's own radius replaces the 200 m."""
+    lon, lat = centre(demo_city, "YZ06")
+    a, b = (
+        pipeline.submit(
+            IncomingReport(Channel.SENSOR, f"{sid} offline", type_code="DV01", lon=lon, lat=lat)
+        )
+        for sid in ("TS0001", "TS0002")
+    )
+    assert not b.merged
+    assert a.event.id != b.event.id
+    types = dict(demo_city.event_types)
+    types["UM08"] = replace(types["UM08"], merge_radius_m=2000.0)
+    city = replace(demo_city, event_types=types)
+    wide = IntakePipeline(uow, city, clock, KeywordClassifier(city), FakeAddresses({}))
+    first = wide.submit(IncomingReport(Channel.GRID, "pothole", type_code="UM08", lon=lon, lat=lat))
+    near = wide.submit(  # about 1 km away: joins within the type's 2 km
+        IncomingReport(Channel.GRID, "pothole", type_code="UM08", lon=lon + 0.01, lat=lat)
+    )
+    assert near.merged
+    assert near.event.id == first.event.id
+    link = next(x for x in near.event.timeline if x.payload.get("report_id") == near.report.id)
+    assert any("within 2000 m" in r for r in link.payload["reasons"])
 
 
 def test_a_batch_is_stored_whole_or_not_at_all(

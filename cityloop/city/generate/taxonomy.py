@@ -209,6 +209,12 @@ def _limits(limits: dict[str, tuple[int, int]]) -> dict[str, Any]:
     return {sev: {"accept_minutes": a, "dispose_minutes": d} for sev, (a, d) in limits.items()}
 
 
+#: Types whose reports join an open event nearby under another rule than the platform's 200 m:
+#: a sensing device's fault is that device's own case (its owner fixes that device), however
+#: close another faulty device is.
+MERGE_RADIUS_M = {"DV01": 0.0}
+
+
 def event_types_document() -> dict[str, Any]:
     classes = {
         code: {"name_zh": zh, "name_en": en, "time_limits": _limits(limits)}
@@ -226,6 +232,7 @@ def event_types_document() -> dict[str, Any]:
                 "default_severity": "IV",
                 "keywords_zh": _keywords(kzh),
                 "keywords_en": _keywords(ken),
+                **({"merge_radius_m": MERGE_RADIUS_M[code]} if code in MERGE_RADIUS_M else {}),
             }
         )
     return {"classes": classes, "types": types}

@@ -18,22 +18,14 @@ from typing import Any
 import pytest
 
 from cityloop.api.app import create_app
+from cityloop.bench.browser import CHROMIUM_ARGS, chromium_path
 from cityloop.bootstrap import Container, bootstrap
 from cityloop.city import City
 from cityloop.settings import Settings
 from tests.services import missing
 
-CHROMIUM = os.environ.get("CITYLOOP_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = chromium_path()
+ARGS = CHROMIUM_ARGS
 FAILURES = Path(os.environ.get("CITYLOOP_BROWSER_FAILURES", "var/browser-failures"))
 PASSWORD = "cityloop-demo"
 

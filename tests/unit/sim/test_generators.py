@@ -133,3 +133,28 @@ def test_the_scheduler_runs_jobs_in_simulated_time() -> None:
     assert time.monotonic() - start < 3
     assert "half an hour" in seen
     assert 5 <= seen.count("tick") <= 7
+
+
+def test_on_a_stepped_clock_time_moves_only_once_every_due_job_has_run() -> None:
+    origin = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    clock = SimClock(origin, speed=300.0, stepped=True)
+    steps: list[float] = []
+
+    def stepper(seconds: float) -> datetime:  # what the server answers to POST /admin/clock
+        steps.append(seconds)
+        return clock.now() + timedelta(seconds=seconds)
+
+    clock.stepper = stepper
+    sched = Scheduler(clock)
+    seen: list[tuple[str, float]] = []
+
+    def slow() -> None:  # a slow round: on a stepped clock no simulated time passes meanwhile
+        time.sleep(0.1)
+        seen.append(("round", clock.ts() - origin.timestamp()))
+
+    sched.every(60, slow)
+    sched.after(90, lambda: seen.append(("once", clock.ts() - origin.timestamp())))
+    sched.run_until(origin.timestamp() + 180)
+    assert seen == [("round", 0), ("round", 60), ("once", 90), ("round", 120)]
+    assert steps == [60, 30, 30, 60]
+    assert clock.now() == origin + timedelta(minutes=3)
