@@ -102,8 +102,10 @@ function splitForm(report) {
     try {
       const made = await api(`/api/v1/events/${id}/split`, { method: "POST", body: { report_id: report.id, reason: reason.value } });
       toast(`${report.ref} → ${made.ref} ✓`);
+      $("#action-form").replaceChildren();
+      // kept apart from the action form, which a live refresh of this event redraws
+      $("#notice").replaceChildren(el("p", { id: "split-result" }, `${t("a_split")}: ${report.ref} → `, el("a", { href: `/ui/events/${made.id}` }, made.ref)));
       await load(true);
-      $("#action-form").replaceChildren(el("p", { id: "split-result" }, `${t("a_split")}: ${report.ref} → `, el("a", { href: `/ui/events/${made.id}` }, made.ref)));
     } catch (err) { fail(err); }
   });
   $("#action-form").replaceChildren(form);
