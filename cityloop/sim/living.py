@@ -125,6 +125,8 @@ class LivingCity:
                 return np.where(ts < until, v, normal)
 
             f.force(np.array([i]), forced)
+            # a detector in alarm reports at once rather than at its next periodic slot
+            f.next_due[i] = min(float(f.next_due[i]), clock.ts())
 
         def patrol() -> None:
             grid = GRID_WORKER.removeprefix("grid_").upper()
@@ -138,7 +140,7 @@ class LivingCity:
         sched.every(max(1.0 * clock.speed, 10.0), report, first=1.0)
         sched.every(max(1.0 * clock.speed, 30.0), workforce.round, first=period)
         sched.every(max(2.0 * clock.speed, 60.0), desks.round, first=period)
-        sched.every(1200.0, incident, first=60.0)
+        sched.every(1200.0, incident, first=30.0)
         sched.every(3600.0, patrol, first=120.0)
         if citizens is not None:
             sched.every(max(1.0 * clock.speed, 30.0), citizens.round)
