@@ -111,8 +111,13 @@ class LivingCity:
             for type_code, lon, lat, channel in wanted[:200]:  # what one round can send
                 pool.submit(holder.send, type_code, lon, lat, channel)
 
+        incidents = [0]
+
         def incident() -> None:
-            kind, value, lasts = INCIDENTS[int(rng.integers(len(INCIDENTS)))]
+            # the first is a gas leak (its rule raises at once); then any kind
+            pick = 0 if incidents[0] == 0 else int(rng.integers(len(INCIDENTS)))
+            incidents[0] += 1
+            kind, value, lasts = INCIDENTS[pick]
             candidates = np.flatnonzero(f.type_mask(kind) & f.active)
             if len(candidates) == 0:
                 return
