@@ -39,12 +39,16 @@ class BackgroundWorker:
         # On a stepped clock time stands still between steps, and each step does the rounds.
         stepped = self.container.settings.clock_stepped
         waited = interval  # supervise on the first round
+        reconciled = False
         while not self._stop.is_set():
             try:
                 if not self.container.leader.try_hold():
                     # Another process serving this database does the background work.
                     self._stop.wait(self.FOLLOWER_WAIT_S)
                     continue
+                if not reconciled:  # what a crash cut off between a warning and its event
+                    self.container.telemetry.reconcile()
+                    reconciled = True
                 self.container.bus.relay()
                 if waited >= interval and not stepped:
                     self.container.tick()

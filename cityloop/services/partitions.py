@@ -99,6 +99,9 @@ class PartitionProcessor:
         seq = saved.seq if saved is not None else 0
         self.owned[name] = _Owned(engine, None if saved is None else seq, seq, time.monotonic())
         log.info("partition %s restored at stream sequence %d", name, seq)
+        # a previous owner killed between storing changes and following them up (events made,
+        # regraded) left that undone, and its checkpoint means no replay will redo it
+        self.telemetry.reconcile(name)
         return seq
 
     def close(self, name: str) -> None:

@@ -10,6 +10,7 @@ idempotent: a warning that should have an event and has none gets one at the nex
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,10 +38,11 @@ from cityloop.engine.tracing import (
 from cityloop.engine.warnings import WarningChange
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake import IncomingReport, IntakePipeline
-from cityloop.services.ports import UnitOfWork
+from cityloop.services.ports import ConcurrencyError, UnitOfWork
 from cityloop.services.telemetry_routing import TelemetryRouter
 from cityloop.services.vitals import VitalSigns
 
+log = logging.getLogger(__name__)
 SENSOR = Actor(id="perception", role="system", unit=None)
 CONFIRMERS = {
     Role.CITY_OPERATOR,
@@ -190,6 +192,7 @@ class TelemetryService:
         touched: list[str] = []
         upgraded: list[str] = []
         cleared: list[str] = []
+        held: list[str] = []  # replayed changes: stored before, their consequences maybe not
         if changes or before_commit is not None:
             with self.uow() as uow:
                 known = uow.warnings.get_many([c.warning_id for c in changes])
@@ -202,6 +205,11 @@ class TelemetryService:
                     elif warning.holds_change(
                         change.kind.value, change.level.label, _dt(change.ts)
                     ):
+                        held.append(warning.id)
+                        if change.kind.value == "upgraded":
+                            upgraded.append(warning.id)
+                        if change.kind.value == "cleared":
+                            cleared.append(warning.id)
                         continue
                     uow.track_warning(warning)
                     warning.apply(
@@ -222,8 +230,29 @@ class TelemetryService:
                 if before_commit is not None:
                     before_commit(uow)
                 uow.commit()
-        created = self.create_missing_events(touched or None)
+        followed = list(dict.fromkeys(touched + held))
+        created = self.create_missing_events(followed or None)
         self._follow_events(upgraded, cleared)
+        return created
+
+    def reconcile(self, district: str | None = None) -> int:
+        """Redo what a crash may have cut off after warning changes were stored: their events
+        are made, regraded and verified in transactions of their own, so a process killed in
+        between leaves a warning without its event or an event below its warning's level. Every
+        active warning (of `district`, if given) that wants an event gets one, and every event
+        below its warning's severity is regraded; idempotent. A worker runs it on each district
+        it takes over, the server when it starts."""
+        with self.uow() as uow:
+            active = [
+                w
+                for w in uow.warnings.list(active=True, limit=5000)
+                if district is None or (w.chain is not None and w.chain.district == district)
+            ]
+        created = self.create_missing_events([w.id for w in active])
+        try:
+            self._follow_events([w.id for w in active if w.event_id], [])
+        except ConcurrencyError:  # another process moved one of the events meanwhile
+            log.info("reconciling events met a concurrent change; the next round redoes it")
         return created
 
     def create_missing_events(self, ids: list[str] | None = None) -> int:

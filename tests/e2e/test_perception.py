@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from typing import Any
 
 import pytest
@@ -239,3 +240,53 @@ def test_arrow_ipc_is_accepted_too(api: Api, now: float) -> None:
     )
     assert r.status_code == 200, r.text
     assert (r.json()["accepted"], r.json()["rejected"]) == (1, 1)
+
+
+class _Killed(Exception):
+    """The process dies here."""
+
+
+def _payload(sensor: str, ts: float, value: float) -> bytes:
+    return json.dumps({"sensor": [sensor], "ts": [ts], "value": [value]}).encode()
+
+
+@pytest.mark.parametrize("heal", ["reconcile", "replay"])
+def test_an_upgrade_whose_follow_up_a_crash_cut_off_is_still_regraded(
+    api: Api, now: float, monkeypatch: pytest.MonkeyPatch, heal: str
+) -> None:
+    """The upgrade is stored, then the process dies before regrading the event (two
+    transactions): the next owner's reconcile, or a replay of the same readings, regrades it."""
+    sensor = sensors_of(api, "gas_lel")[20 if heal == "reconcile" else 21]
+    send(api, [(sensor, now - 600, 12.0)])
+    send(api, [(sensor, now - 540, 12.5)])
+    eid = warning_of(api, sensor)["event_id"]
+    telemetry = api.container.telemetry
+
+    def killed(*args: Any) -> None:
+        raise _Killed
+
+    stored: list[Any] = []  # the changes, as a new owner's restored engine makes them again
+    apply = telemetry.apply
+
+    def recording(changes: list[Any], before_commit: Any = None) -> int:
+        stored.extend(changes)
+        return apply(changes, before_commit)
+
+    with monkeypatch.context() as m:
+        m.setattr(telemetry, "_follow_events", killed)
+        m.setattr(telemetry, "apply", recording)
+        with pytest.raises(_Killed):
+            telemetry.ingest(_payload(sensor, now - 480, 55.0), "application/json")
+    assert warning_of(api, sensor)["level"] == "red"
+    assert api.get(f"/api/v1/events/{eid}", "admin").json()["severity"] == "III"
+    if heal == "reconcile":
+        telemetry.reconcile()
+    else:  # the replay holds the change already stored: it is skipped, its follow-up is not
+        assert [c.kind.value for c in stored] == ["upgraded"]
+        telemetry.apply(stored)
+    assert api.get(f"/api/v1/events/{eid}", "admin").json()["severity"] == "I"
+    timeline = api.get(f"/api/v1/events/{eid}/timeline", "admin").json()
+    assert [x["action"] for x in timeline].count("regrade") == 1
+    telemetry.reconcile()  # once more: nothing left to do
+    again = api.get(f"/api/v1/events/{eid}/timeline", "admin").json()
+    assert len(again) == len(timeline)

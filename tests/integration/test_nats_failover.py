@@ -169,13 +169,6 @@ def _wait(what: str, check: Any, timeout: float) -> Any:
         time.sleep(0.25)
 
 
-@pytest.mark.skip(
-    reason="flaky, issue #9 open: on 2026-12-01 it failed 2 of the 3 runs after the merges "
-    "(it had passed 3 times before) — "
-    "once an event's severity (a regrade lost between a worker's upgrade and the event's link, "
-    "since fixed in TelemetryService), once a replayed district's warning history differing "
-    "from the single-process run"
-)
 def test_killing_a_worker_loses_and_duplicates_nothing(
     demo_city_dir: Path,
     demo_city: City,
