@@ -202,25 +202,19 @@ class TelemetryService:
                         warning = self._new_warning(change)
                         uow.warnings.add(warning)
                         known[warning.id] = warning
-                    elif warning.holds_change(
-                        change.kind.value, change.level.label, _dt(change.ts)
-                    ):
-                        held.append(warning.id)
-                        if change.kind.value == "upgraded":
-                            upgraded.append(warning.id)
-                        if change.kind.value == "cleared":
-                            cleared.append(warning.id)
-                        continue
-                    uow.track_warning(warning)
-                    warning.apply(
-                        kind=change.kind.value,
-                        level=change.level.label,
-                        at=_dt(change.ts),
-                        value=change.value,
-                        threshold=change.threshold,
-                        cause=change.cause,
-                    )
-                    touched.append(warning.id)
+                    if warning.holds_change(change.kind.value, change.level.label, _dt(change.ts)):
+                        held.append(warning.id)  # stored already; its follow-up is redone
+                    else:
+                        uow.track_warning(warning)
+                        warning.apply(
+                            kind=change.kind.value,
+                            level=change.level.label,
+                            at=_dt(change.ts),
+                            value=change.value,
+                            threshold=change.threshold,
+                            cause=change.cause,
+                        )
+                        touched.append(warning.id)
                     if change.kind.value == "upgraded":
                         upgraded.append(warning.id)
                     if change.kind.value == "cleared":

@@ -163,15 +163,16 @@ def _run(scenario: Scenario, url: str, city: City, wall_limit_s: float | None) -
     end = started.timestamp() + seconds(scenario.duration)
     wall_start = time.monotonic()
     deadline = wall_start + wall_limit_s if wall_limit_s else None
-    streaming = threading.Thread(
-        target=sensor_sched.run_until, args=(end, deadline), name="sim-sensors", daemon=True
-    )
-    if not clock.stepped:
+    streaming = None
+    if sensor_sched is not sched:
+        streaming = threading.Thread(
+            target=sensor_sched.run_until, args=(end, deadline), name="sim-sensors", daemon=True
+        )
         streaming.start()
     try:
         sched.run_until(end, deadline)
     finally:
-        if not clock.stepped:
+        if streaming is not None:
             sensor_sched.stop()
             streaming.join(timeout=30)
     ended = clock.now()

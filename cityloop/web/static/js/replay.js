@@ -59,6 +59,12 @@ function inputValue(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 const iso = (ms) => new Date(ms).toISOString();
+// the window and the open review stay in the address, so a replay can be shared or reloaded
+function keepInAddress(params) {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(params)) q.set(k, v);
+  history.replaceState(null, "", `${location.pathname}?${q}`);
+}
 
 async function loadWindow(fromMs, toMs) {
   if (!(toMs > fromMs)) { toast(t("replay_bad_window"), "error"); return; }
@@ -71,9 +77,7 @@ async function loadWindow(fromMs, toMs) {
   $("#slider-from").textContent = fmtTime(iso(fromMs)); $("#slider-to").textContent = fmtTime(iso(toMs));
   $("#slider").disabled = false; $("#play").disabled = false;
   $("#steps-count").textContent = win.steps.length;
-  const q = new URLSearchParams(location.search);
-  q.set("from", iso(fromMs)); q.set("to", iso(toMs));
-  history.replaceState(null, "", `${location.pathname}?${q}`);
+  keepInAddress({ from: iso(fromMs), to: iso(toMs) });
   shownAt = null;
   seek(fromMs);
 }
@@ -193,8 +197,7 @@ async function loadReviews() {
 async function openReview(id) {
   stop();
   const r = await api(`/api/v1/reviews/${id}`);
-  const q = new URLSearchParams(location.search); q.set("review", id);
-  history.replaceState(null, "", `${location.pathname}?${q}`);
+  keepInAddress({ review: id });
   showReview(r);
   await loadWindow(Date.parse(r.from), Date.parse(r.to));
 }
@@ -244,8 +247,7 @@ if (created) {
     try {
       const r = await api("/api/v1/reviews", { method: "POST", body: { from: iso(win.from), to: iso(win.to), territory: user.jurisdiction } });
       await loadReviews(); showReview(r);
-      const q = new URLSearchParams(location.search); q.set("review", r.id);
-      history.replaceState(null, "", `${location.pathname}?${q}`);
+      keepInAddress({ review: r.id });
     } catch (e) { fail(e); }
   });
 }
