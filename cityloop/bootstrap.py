@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import threading
@@ -112,6 +113,11 @@ class Container:
             self.classifier.predict("warm up")
         if self.addresses is not None:
             self.addresses.match("warm up")
+        # What is loaded now lives as long as the process: keep it out of the collector's
+        # rounds, or every full collection walks the city, the model and the address table
+        # (over 100 ms with the loop stopped: the intake bench's p99 fell from 290 to 120 ms).
+        gc.collect()
+        gc.freeze()
 
     def tick(self) -> None:
         """One round of background work: relay the outbox, check deadlines and stale sensors,
@@ -135,6 +141,7 @@ class Container:
 
     def close(self) -> None:
         self.batcher.stop()
+        self.raw_reports.stop()
         if self.link is not None:
             self.link.close()
         self.engine.dispose()

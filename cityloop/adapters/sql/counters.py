@@ -127,26 +127,56 @@ class CounterDeltas:
             if n
         ]
         if counts:
-            conn.execute(_upsert(conn, t.event_counts), counts)
+            _upsert(conn, t.event_counts, counts)
         if cells:
-            conn.execute(_upsert(conn, t.event_cells), cells)
+            _upsert(conn, t.event_cells, cells)
         self.clear()
 
 
-def _upsert(conn: Connection, table: sa.Table) -> Any:
+_RAW_UPSERTS: dict[str, tuple[str, list[str]]] = {}
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Add each row's ``n`` to its counter (creating it at ``n``). On SQLite the rows (plain
+    strings and integers, nothing to convert) go straight to the driver in one
+    ``executemany``; elsewhere through SQLAlchemy's statement, built once."""
+    dialect = conn.dialect
+    if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
+        raw = _RAW_UPSERTS.get(table.name)
+        if raw is None:
+            raw = _RAW_UPSERTS[table.name] = _raw_upsert(table)
+        sql, columns = raw
+        conn.exec_driver_sql(sql, [tuple(r[k] for k in columns) for r in rows])
+        return
+    memo = (dialect.name, table.name)
+    stmt = _UPSERTS.get(memo)
+    if stmt is None:
+        stmt = _UPSERTS[memo] = _upsert_statement(conn, table)
+    conn.execute(stmt, rows)
+
+
+def _raw_upsert(table: sa.Table) -> tuple[str, list[str]]:
+    keys = [c.name for c in table.primary_key.columns]
+    columns = [*keys, "n"]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table.name}.n + excluded.n"
+    )
+    return sql, columns
+
+
+def _upsert_statement(conn: Connection, table: sa.Table) -> Any:
+    keys = list(table.primary_key.columns)
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         pg = pg_insert(table)
-        return pg.on_conflict_do_update(
-            index_elements=list(table.primary_key.columns), set_={"n": table.c.n + pg.excluded.n}
-        )
+        return pg.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + pg.excluded.n})
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     lite = sqlite_insert(table)
-    return lite.on_conflict_do_update(
-        index_elements=list(table.primary_key.columns), set_={"n": table.c.n + lite.excluded.n}
-    )
+    return lite.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + lite.excluded.n})
 
 
 def rebuild(conn: Connection) -> None:

@@ -1,8 +1,10 @@
-"""Group commit on the event loop: one store call per turn; one bad item never sinks the rest."""
+"""Group commit for the event loop: what arrives while a batch is stored forms the next batch,
+stored on a writer thread; the loop is never blocked; one bad item never sinks the rest."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -70,3 +72,30 @@ def test_a_later_turn_starts_a_new_batch() -> None:
 def test_putting_outside_an_event_loop_is_refused() -> None:
     with pytest.raises(RuntimeError):
         LoopGroupCommit(Store()).put(1)
+
+
+def test_items_put_while_a_batch_is_stored_form_the_next_batch_and_the_loop_runs_on() -> None:
+    release = threading.Event()
+    calls: list[list[int]] = []
+    threads: set[str] = set()
+
+    def store(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        threads.add(threading.current_thread().name)
+        release.wait(5)
+        return items
+
+    async def main() -> list[int]:
+        group = LoopGroupCommit(store)
+        first = group.put(0)
+        await asyncio.sleep(0.05)  # the loop is free while the first batch is being stored
+        later = [group.put(i) for i in (1, 2, 3)]
+        assert not first.done()
+        release.set()
+        out = [await first, *[await f for f in later]]
+        group.stop()
+        return out
+
+    assert asyncio.run(main()) == [0, 1, 2, 3]
+    assert calls == [[0], [1, 2, 3]]
+    assert threads != {threading.main_thread().name}
