@@ -1,4 +1,5 @@
-"""The server's background worker: outbox relay, deadline supervision, notification delivery.
+"""The server's background worker: outbox relay, deadline supervision, notification delivery,
+and keeping SQLite's write-ahead log short (checkpoints off the requests' path).
 
 Its state is all in the database, so a restart loses nothing: the next round picks up every
 message not yet published and every deadline that came due meanwhile. When several processes
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from cityloop.adapters.sql.engine import checkpoint
 from cityloop.bootstrap import Container
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class BackgroundWorker:
                     self.container.telemetry.reconcile()
                     reconciled = True
                 self.container.bus.relay()
+                checkpoint(self.container.engine)
                 if waited >= interval and not stepped:
                     self.container.tick()
                     waited = 0.0

@@ -19,6 +19,12 @@ except ImportError:  # not POSIX: threads still queue; other processes wait on b
 
 WRITE = "cityloop_write"
 
+#: WAL pages after which a commit copies the log back into the database itself (SQLite's
+#: default is 1,000, about 4 MB). A server checkpoints in its background rounds instead
+#: (:func:`checkpoint`), so that no request's commit waits for the copy; this is the bound for
+#: processes that never do.
+AUTOCHECKPOINT_PAGES = 16_000
+
 
 class WriterLock:
     """SQLite takes one writer at a time. Writers queue on this lock instead of spinning on
@@ -75,6 +81,22 @@ def dumps_json(value: Any) -> str:
     ).decode()
 
 
+def checkpoint(engine: Engine) -> int | None:
+    """Copy what the SQLite write-ahead log holds back into the database without waiting for
+    readers or writers (a passive checkpoint); return the pages copied. None for databases
+    that have no such log to keep short."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    raw = engine.raw_connection()  # outside any transaction: one cannot checkpoint inside one
+    try:
+        cur = raw.cursor()
+        row = cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        cur.close()
+    finally:
+        raw.close()
+    return int(row[2]) if row is not None and row[2] >= 0 else 0
+
+
 def create_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite folders are created, WAL and foreign keys switched on."""
     parsed = make_url(url)
@@ -105,6 +127,7 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         if database and database != ":memory:":
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
