@@ -132,6 +132,8 @@ def _nearby_many(n: int, postgis: bool = False) -> sa.Select[Any]:
 
 def _near_params(near: Circle, postgis: bool, i: int | None = None) -> dict[str, Any]:
     """The bound values of a circle in `_NEARBY` (``i`` None) or `_nearby_many`."""
+    values: tuple[float, ...]
+    names: tuple[str, ...]
     if postgis:
         values = (near.lon, near.lat, near.radius_m + spatial.SLACK_M)
         names = ("dd_lon", "dd_lat", "dd_radius") if i is None else (f"x{i}", f"y{i}", f"r{i}")
