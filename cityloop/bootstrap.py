@@ -25,6 +25,7 @@ from cityloop.adapters.notify import WebhookSender
 from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.leader import AlwaysLeader, LeaderLock, leader_lock
 from cityloop.adapters.sql.migrate import upgrade
+from cityloop.adapters.sql.spatial import choose as choose_spatial
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
 from cityloop.city import City, load_city
 from cityloop.city.open311 import load_open311
@@ -260,6 +261,7 @@ def bootstrap(
     engine = create_engine(settings.database_url)
     if migrate:
         upgrade(engine)
+    engine = choose_spatial(engine, settings.postgis, install_missing=migrate)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)

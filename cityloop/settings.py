@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +18,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite:///./var/cityloop.db",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    postgis: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="Spatial queries on PostGIS: 'auto' when the PostgreSQL database has it or "
+        "can create it, 'on' always (start fails when it cannot), 'off' never (indexed "
+        "lon/lat boxes, as on SQLite).",
     )
     city: Path = Field(Path("var/demo-city"), description="The city folder to serve.")
     secret_key: str | None = Field(

@@ -15,6 +15,7 @@ from cityloop.domain.plan_activation import PlanActivation
 from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
+from cityloop.services.dedup import Circle
 from cityloop.services.ports import (
     ApiKey,
     ConcurrencyError,
@@ -110,15 +111,13 @@ class MemoryEventRepository:
         found = (self.get(i) for i in dict.fromkeys(ids))
         return {e.id: e for e in found if e is not None}
 
-    def prefetch_open_nearby(
-        self, queries: Sequence[tuple[str, tuple[float, float, float, float]]], since: datetime
-    ) -> None:
+    def prefetch_open_nearby(self, queries: Sequence[tuple[str, Circle]], since: datetime) -> None:
         """Nothing to gain in memory: every look-up is already a scan of the dictionary."""
 
     def find_open_nearby(
-        self, type_code: str, box: tuple[float, float, float, float], since: datetime
+        self, type_code: str, near: Circle, since: datetime
     ) -> builtins.list[Event]:
-        min_lon, min_lat, max_lon, max_lat = box
+        min_lon, min_lat, max_lon, max_lat = near.box()
         return [
             copy.deepcopy(e)
             for e in {**self.store.events, **self.pending}.values()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from cityloop.domain.event import Event
 
@@ -19,10 +20,28 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def bbox(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
-    """(min_lon, min_lat, max_lon, max_lat) of a square that contains the circle."""
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+    """(min_lon, min_lat, max_lon, max_lat) of a box that contains the circle: every point
+    whose haversine distance to (lon, lat) is at most ``radius_m`` is inside it."""
+    angle = radius_m / EARTH_RADIUS_M
+    dlat = math.degrees(angle)
+    # The circle's widest longitude: asin(sin(angle) / cos(lat)); all of them near a pole.
+    ratio = math.sin(angle) / max(1e-12, math.cos(math.radians(lat)))
+    dlon = math.degrees(math.asin(ratio)) if ratio < 1 else 180.0
+    # A hair wider than the circle, so that rounding never leaves out a point on its edge.
+    dlat, dlon = dlat * (1 + 1e-9) + 1e-12, dlon * (1 + 1e-9) + 1e-12
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+class Circle(NamedTuple):
+    """Where a report looks for open events to join: a centre (WGS84) and a radius in metres.
+    Stores find the events inside it or a little beyond; :func:`best_match` measures."""
+
+    lon: float
+    lat: float
+    radius_m: float
+
+    def box(self) -> tuple[float, float, float, float]:
+        return bbox(self.lon, self.lat, self.radius_m)
 
 
 def bigrams(text: str) -> set[str]:

@@ -20,7 +20,7 @@ from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
 from cityloop.domain.territory import HandlingLevel, JurisdictionChain, spanning_level
 from cityloop.services.commands import Contact, store_contact
-from cityloop.services.dedup import DedupPolicy, DuplicateOf, bbox, best_match
+from cityloop.services.dedup import Circle, DedupPolicy, DuplicateOf, best_match
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake_ports import AddressLocator, TextClassifier
 from cityloop.services.ports import UnitOfWork
@@ -181,7 +181,7 @@ class IntakePipeline:
             loc = located.location
             policy = self._policy(type_code)
             if type_code and policy is not None and loc.lon is not None and loc.lat is not None:
-                queries.append((type_code, bbox(loc.lon, loc.lat, policy.radius_m)))
+                queries.append((type_code, Circle(loc.lon, loc.lat, policy.radius_m)))
         uow.events.prefetch_open_nearby(queries, self.clock.now() - self.dedup.window)
 
     def submit_lenient(self, batch: list[IncomingReport]) -> list[IntakeOutcome | InvalidCommand]:
@@ -348,7 +348,7 @@ class IntakePipeline:
         assert type_code is not None
         now = self.clock.now()
         candidates = uow.events.find_open_nearby(
-            type_code, bbox(loc.lon, loc.lat, policy.radius_m), now - policy.window
+            type_code, Circle(loc.lon, loc.lat, policy.radius_m), now - policy.window
         )
         text = f"{incoming.title or ''} {incoming.text}"
         return best_match(candidates, lon=loc.lon, lat=loc.lat, text=text, now=now, policy=policy)

@@ -17,6 +17,7 @@ from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
 from cityloop.domain.warning import Warning
+from cityloop.services.dedup import Circle
 
 
 class ConcurrencyError(Exception):
@@ -60,10 +61,10 @@ class EventRepository(Protocol):
     def next_sequence(self, scope: str) -> int: ...
     def due(self, kind: str, now: datetime, limit: int = 500) -> builtins.list[str]: ...
     def prefetch_open_nearby(
-        self, queries: Sequence[tuple[str, tuple[float, float, float, float]]], since: datetime
+        self, queries: Sequence[tuple[str, Circle]], since: datetime
     ) -> None: ...
     def find_open_nearby(
-        self, type_code: str, box: tuple[float, float, float, float], since: datetime
+        self, type_code: str, near: Circle, since: datetime
     ) -> builtins.list[Event]: ...
 
 

@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 
 from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.migrate import current_revision, head_revision, upgrade
+from cityloop.adapters.sql.spatial import include_object
 from cityloop.adapters.sql.tables import metadata
 
 
@@ -17,7 +18,10 @@ def test_upgrade_reaches_head_and_matches_the_tables(database_url: str) -> None:
         upgrade(engine)
         assert current_revision(engine) == head_revision()
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"include_object": include_object}),
+                metadata,
+            )
         assert diff == []
     finally:
         engine.dispose()

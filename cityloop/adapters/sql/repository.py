@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cityloop.adapters.sql import spatial
 from cityloop.adapters.sql import tables as t
 from cityloop.adapters.sql.counters import KEY_COLUMNS, CounterDeltas
 from cityloop.adapters.sql.db import Db
@@ -25,6 +26,7 @@ from cityloop.domain.event import Event
 from cityloop.domain.lifecycle import OPEN_STATES, WORKING_STATES
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
+from cityloop.services.dedup import Circle
 from cityloop.services.ports import ConcurrencyError, EventPage, EventQuery
 
 _LEVEL_COLUMN = {
@@ -79,38 +81,80 @@ _NEARBY = (
     )
     .limit(200)
 )
+#: The same on PostGIS: the circle itself (geography, metres), by its partial GiST index.
+_NEARBY_POSTGIS = (
+    sa.select(t.events)
+    .where(
+        t.events.c.type_code == sa.bindparam("dd_type"),
+        t.events.c.created_at >= sa.bindparam("dd_since", type_=t.events.c.created_at.type),
+        spatial.open_state(t.events.c.state),
+        spatial.within_m(
+            t.events.c.lon,
+            t.events.c.lat,
+            sa.bindparam("dd_lon", type_=sa.Float),
+            sa.bindparam("dd_lat", type_=sa.Float),
+            sa.bindparam("dd_radius", type_=sa.Float),
+        ),
+    )
+    .limit(200)
+)
+
+
+def _near_clause(i: int, postgis: bool) -> sa.ColumnElement[bool]:
+    """The i-th (type, circle) of `_nearby_many`: its box, or on PostGIS the circle."""
+    e = t.events.c
+    if postgis:
+        where = spatial.within_m(
+            e.lon,
+            e.lat,
+            sa.bindparam(f"x{i}", type_=sa.Float),
+            sa.bindparam(f"y{i}", type_=sa.Float),
+            sa.bindparam(f"r{i}", type_=sa.Float),
+        )
+    else:
+        where = sa.and_(
+            e.lat.between(sa.bindparam(f"y{i}"), sa.bindparam(f"Y{i}")),
+            e.lon.between(sa.bindparam(f"x{i}"), sa.bindparam(f"X{i}")),
+        )
+    return sa.and_(e.type_code == sa.bindparam(f"t{i}"), where)
 
 
 @functools.lru_cache(maxsize=512)
-def _nearby_many(n: int) -> sa.Select[Any]:
-    """Open events since ``dd_since`` inside any of n (type, box) pairs, as one statement
+def _nearby_many(n: int, postgis: bool = False) -> sa.Select[Any]:
+    """Open events since ``dd_since`` inside any of n (type, circle) pairs, as one statement
     (built once per n: building SQL expressions costs more than running the query)."""
     e = t.events.c
-    boxes = sa.or_(
-        *(
-            sa.and_(
-                e.type_code == sa.bindparam(f"t{i}"),
-                e.lat.between(sa.bindparam(f"y{i}"), sa.bindparam(f"Y{i}")),
-                e.lon.between(sa.bindparam(f"x{i}"), sa.bindparam(f"X{i}")),
-            )
-            for i in range(n)
-        )
-    )
+    circles = sa.or_(*(_near_clause(i, postgis) for i in range(n)))
     since = sa.bindparam("dd_since", type_=e.created_at.type)
-    return (
-        sa.select(t.events)
-        .where(boxes, e.created_at >= since, e.state.in_(OPEN_STATES))
-        .limit(200 * n)
-    )
+    state = spatial.open_state(e.state) if postgis else e.state.in_(OPEN_STATES)
+    return sa.select(t.events).where(circles, e.created_at >= since, state).limit(200 * n)
+
+
+def _near_params(near: Circle, postgis: bool, i: int | None = None) -> dict[str, Any]:
+    """The bound values of a circle in `_NEARBY` (``i`` None) or `_nearby_many`."""
+    values: tuple[float, ...]
+    names: tuple[str, ...]
+    if postgis:
+        values = (near.lon, near.lat, near.radius_m + spatial.SLACK_M)
+        names = ("dd_lon", "dd_lat", "dd_radius") if i is None else (f"x{i}", f"y{i}", f"r{i}")
+    else:
+        values = near.box()
+        names = (
+            ("dd_min_lon", "dd_min_lat", "dd_max_lon", "dd_max_lat")
+            if i is None
+            else (f"x{i}", f"y{i}", f"X{i}", f"Y{i}")
+        )
+    return dict(zip(names, values, strict=True))
 
 
 class SqlEventRepository:
     def __init__(self, db: Db) -> None:
         self.db = db
         self._new_by_type: dict[str, builtins.list[Event]] = {}
-        #: (type, box) → stored open events found by `prefetch_open_nearby` (shared objects)
-        self._nearby: dict[tuple[str, tuple[float, float, float, float]], builtins.list[Event]]
-        self._nearby = {}
+        #: (type, circle) → stored open events found by `prefetch_open_nearby` (shared objects)
+        self._nearby: dict[tuple[str, Circle], builtins.list[Event]] = {}
+        #: whether the spatial queries take their PostGIS form (see spatial.py)
+        self._postgis = spatial.uses_postgis(db.conn)
         #: +1/−1 per dashboard counter key of this transaction's writes (see counters.py)
         self.counters = CounterDeltas()
 
@@ -241,27 +285,25 @@ class SqlEventRepository:
             cursor = (items[-1].created_at, items[-1].id)
         return EventPage(items=items, next_cursor=cursor)
 
-    def prefetch_open_nearby(
-        self, queries: Sequence[tuple[str, tuple[float, float, float, float]]], since: datetime
-    ) -> None:
+    def prefetch_open_nearby(self, queries: Sequence[tuple[str, Circle]], since: datetime) -> None:
         """Find the stored candidates of many `find_open_nearby` calls with one query.
 
         A batch of reports asks once instead of once per report; later calls with the same
-        (type, box) answer from what was found, and an event found for several boxes is one
-        object, so two reports merging into it in one transaction see each other's change.
+        (type, circle) answer from what was found, and an event found for several circles is
+        one object, so two reports merging into it in one transaction see each other's change.
         """
         wanted = builtins.list(dict.fromkeys(queries))
         if not wanted:
             return
         params: dict[str, Any] = {"dd_since": since}
-        for i, (type_code, box) in enumerate(wanted):
+        for i, (type_code, near) in enumerate(wanted):
             params[f"t{i}"] = type_code
-            params[f"x{i}"], params[f"y{i}"], params[f"X{i}"], params[f"Y{i}"] = box
-        stmt = _nearby_many(len(wanted))
+            params.update(_near_params(near, self._postgis, i))
+        stmt = _nearby_many(len(wanted), self._postgis)
         found = [event_from_row(r) for r in self.db.conn.execute(stmt, params)]
-        for type_code, box in wanted:
-            min_lon, min_lat, max_lon, max_lat = box
-            self._nearby[(type_code, box)] = [
+        for type_code, near in wanted:
+            min_lon, min_lat, max_lon, max_lat = near.box()
+            self._nearby[(type_code, near)] = [
                 ev
                 for ev in found
                 if ev.type_code == type_code
@@ -272,27 +314,23 @@ class SqlEventRepository:
             ]
 
     def find_open_nearby(
-        self, type_code: str, box: tuple[float, float, float, float], since: datetime
+        self, type_code: str, near: Circle, since: datetime
     ) -> builtins.list[Event]:
-        """Open events of a type created since ``since`` inside a lon/lat box (indexed).
+        """Open events of a type created since ``since`` in or near a circle (indexed): the
+        circle's box, or on PostGIS the circle; the caller measures the distances.
 
         Events added in this transaction and not yet written are looked at in memory, so a
         batch of reports de-duplicates among itself without flushing after every report.
         """
-        min_lon, min_lat, max_lon, max_lat = box
-        prefetched = self._nearby.get((type_code, box))
+        min_lon, min_lat, max_lon, max_lat = near.box()
+        prefetched = self._nearby.get((type_code, near))
         if prefetched is not None:
             found = {e.id: e for e in prefetched if e.state.value in OPEN_STATES}
         else:
-            params = {
-                "dd_type": type_code,
-                "dd_since": since,
-                "dd_min_lat": min_lat,
-                "dd_max_lat": max_lat,
-                "dd_min_lon": min_lon,
-                "dd_max_lon": max_lon,
-            }
-            found = {r.id: event_from_row(r) for r in self.db.conn.execute(_NEARBY, params)}
+            params = {"dd_type": type_code, "dd_since": since}
+            params.update(_near_params(near, self._postgis))
+            stmt = _NEARBY_POSTGIS if self._postgis else _NEARBY
+            found = {r.id: event_from_row(r) for r in self.db.conn.execute(stmt, params)}
         for e in self._new_by_type.get(type_code, ()):
             loc = e.location
             if (

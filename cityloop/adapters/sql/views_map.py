@@ -18,6 +18,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from cityloop.adapters.sql import spatial
 from cityloop.adapters.sql import tables as t
 from cityloop.adapters.sql.counters import CELLS_PER_DEGREE, MAX_RES, ROW
 from cityloop.adapters.sql.repository import scope_clause
@@ -96,7 +97,7 @@ def map_view(
         total = sum(cell["count"] for cell in cells.values())
         found: list[dict[str, Any]] = []
         if 0 < total <= MAX_POINTS:
-            found = points(conn, _near(principal, bbox, states))
+            found = points(conn, _near(principal, bbox, states, spatial.uses_postgis(engine)))
     size = 1 << k  # fine cells per cluster cell
     out = [
         {
@@ -110,11 +111,15 @@ def map_view(
 
 
 def _near(
-    principal: Principal, bbox: tuple[float, float, float, float], states: tuple[str, ...]
+    principal: Principal,
+    bbox: tuple[float, float, float, float],
+    states: tuple[str, ...],
+    postgis: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
     """The events of the viewport: for a small one, one range of the (state, map cell) index
     per state and column of fine cells (at most :data:`MAX_RANGES`); else by the scope's
-    own index."""
+    own index. On PostGIS the envelope operator offers its GiST index too (the planner
+    chooses); the exact lon/lat comparisons stay, so the answer is the same."""
     e = t.events.c
     x0, y0, x1, y1 = _fine_cells(bbox)
     wanted = states or tuple(s.value for s in State)
@@ -122,6 +127,8 @@ def _near(
         e.lon.between(bbox[0], bbox[2]),
         e.lat.between(bbox[1], bbox[3]),
     ]
+    if postgis:
+        where.append(spatial.in_envelope(e.lon, e.lat, bbox))
     if (x1 - x0 + 1) * len(wanted) <= MAX_RANGES:
         where.append(scope_unindexed(principal))
         where.append(
@@ -149,7 +156,7 @@ def _map_rows(
 ) -> MapView:
     """The map of a scope the counters do not resolve, from the event rows themselves."""
     e = t.events
-    where = _near(principal, bbox, states)
+    where = _near(principal, bbox, states, spatial.uses_postgis(engine))
     size = cell_size(zoom)
     with engine.connect() as conn:
         rows = list(conn.execute(sa.select(e.c.lon, e.c.lat, e.c.state).where(*where)))
