@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cityloop.adapters.nats.intake_worker import IntakeWorker
     from cityloop.adapters.nats.link import NatsLink
     from cityloop.adapters.nats.telemetry_worker import TelemetryWorker
+    from cityloop.adapters.nats.vitals_feed import NatsVitalsFeed
     from cityloop.services.intake_commands import IntakeQueue
 
 from cityloop.adapters.notify import WebhookSender
@@ -81,6 +82,8 @@ class Container:
     link: NatsLink | None = None
     #: Where bulk intake goes when the bus is NATS (the intake workers take it from there).
     intake_queue: IntakeQueue | None = None
+    #: On NATS: the telemetry stream feeding this process's vital signs (`follow_vital_signs`).
+    vitals_feed: NatsVitalsFeed | None = None
     _ticking: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: The clock's time at the start of the last round of background work.
     last_tick: datetime | None = None
@@ -110,6 +113,7 @@ class Container:
         _ = self.city.locator
         if self.telemetry.available:
             _ = self.telemetry.engine
+            self.follow_vital_signs()
         if self.classifier is not None:
             self.classifier.predict("warm up")
         if self.addresses is not None:
@@ -119,6 +123,16 @@ class Container:
         # (over 100 ms with the loop stopped: the intake bench's p99 fell from 290 to 120 ms).
         gc.collect()
         gc.freeze()
+
+    def follow_vital_signs(self) -> None:
+        """On the NATS bus, feed this process's vital signs from the telemetry stream (the
+        readings are judged by the telemetry workers, not here). A no-op otherwise."""
+        if self.link is None or self.vitals_feed is not None or not self.telemetry.available:
+            return
+        from cityloop.adapters.nats.vitals_feed import NatsVitalsFeed
+
+        self.vitals_feed = NatsVitalsFeed(self.link, self.vitals, self.telemetry.engine.sensors)
+        self.vitals_feed.start()
 
     def tick(self) -> None:
         """One round of background work: relay the outbox, check deadlines and stale sensors,
@@ -143,6 +157,8 @@ class Container:
     def close(self) -> None:
         self.batcher.stop()
         self.raw_reports.stop()
+        if self.vitals_feed is not None:
+            self.vitals_feed.stop()
         if self.link is not None:
             self.link.close()
         self.engine.dispose()

@@ -75,6 +75,9 @@ def worker_telemetry(city: CityOpt = None, database_url: DbOpt = None, bus: BusO
     if container.telemetry.available:  # load the sensors and rules before taking districts
         _ = container.telemetry.engine
         _ = container.city.locator
+        # which stations upstream of a warning report normally (source tracing) is known from
+        # every district's readings, not only from the districts this worker judges
+        container.follow_vital_signs()
     console.print(
         f"telemetry worker {worker.processor.owner}: {len(worker.partitions)} partitions, "
         f"lease {container.settings.worker_lease_s:g} s"
@@ -112,6 +115,7 @@ def worker_relay(city: CityOpt = None, database_url: DbOpt = None, bus: BusOpt =
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    container.follow_vital_signs()  # the vital signs it samples come from the telemetry stream
     background = BackgroundWorker(container)
     background.start()
     console.print("relay worker: outbox → bus, background rounds")

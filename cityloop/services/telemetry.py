@@ -302,10 +302,17 @@ class TelemetryService:
         sensors = self.engine.sensors
         now = self.clock.now().timestamp()
 
+        # Heard within three reporting intervals: from the vital signs, which follow every
+        # sensor's readings (on NATS the telemetry stream's, whichever worker judges them),
+        # else from this process's engine.
+        heard = self.vitals.heard(now) if self.vitals is not None else None
+
         def normal(station: str) -> bool:
             i = sensors.index.get(station)
             if i is None or station in active:
                 return False
+            if heard is not None:
+                return bool(heard[i])
             last = float(self.engine.last_ts[i])
             return last == last and last >= now - 3 * float(sensors.interval[i])
 
