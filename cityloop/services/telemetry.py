@@ -23,6 +23,7 @@ from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor
 from cityloop.domain.lifecycle import State
+from cityloop.domain.records import Source
 from cityloop.domain.report import Channel
 from cityloop.domain.warning import Confirmation, Warning
 from cityloop.engine.decode import DecodeError, decode
@@ -38,7 +39,7 @@ from cityloop.engine.tracing import (
 from cityloop.engine.warnings import WarningChange
 from cityloop.services.handlers import UowFactory
 from cityloop.services.intake import IncomingReport, IntakePipeline
-from cityloop.services.ports import ConcurrencyError, UnitOfWork
+from cityloop.services.ports import ConcurrencyError, EventQuery, UnitOfWork
 from cityloop.services.telemetry_routing import TelemetryRouter
 from cityloop.services.vitals import VitalSigns
 
@@ -232,9 +233,11 @@ class TelemetryService:
     def reconcile(self, district: str | None = None) -> int:
         """Redo what a crash may have cut off after warning changes were stored: their events
         are made, regraded and verified in transactions of their own, so a process killed in
-        between leaves a warning without its event or an event below its warning's level. Every
-        active warning (of `district`, if given) that wants an event gets one, and every event
-        below its warning's severity is regraded; idempotent. A worker runs it on each district
+        between leaves a warning without its event, an event below its warning's level, or a
+        resolved event whose sensor is back to normal. Every active warning (of `district`, if
+        given) that wants an event gets one, every event below its warning's severity is
+        regraded, and every resolved sensor event whose warning has cleared is verified;
+        idempotent. A worker runs it on each district
         it takes over, the server when it starts."""
         with self.uow() as uow:
             active = [
@@ -242,9 +245,21 @@ class TelemetryService:
                 for w in uow.warnings.list(active=True, limit=5000)
                 if district is None or (w.chain is not None and w.chain.district == district)
             ]
+            # resolved sensor events whose warning has cleared meanwhile: verified when it
+            # cleared, unless the process died between storing the clear and verifying
+            resolved = uow.events.list(
+                EventQuery(
+                    states=(State.RESOLVED.value,),
+                    sources=(Source.SENSOR.value,),
+                    jurisdiction=district,
+                    limit=5000,
+                )
+            ).items
+            linked = uow.warnings.get_many([wid for e in resolved for wid in e.warning_ids])
+            cleared = [w.id for w in linked.values() if not w.active and w.event_id]
         created = self.create_missing_events([w.id for w in active])
         try:
-            self._follow_events([w.id for w in active if w.event_id], [])
+            self._follow_events([w.id for w in active if w.event_id], cleared)
         except ConcurrencyError:  # another process moved one of the events meanwhile
             log.info("reconciling events met a concurrent change; the next round redoes it")
         return created

@@ -290,3 +290,38 @@ def test_an_upgrade_whose_follow_up_a_crash_cut_off_is_still_regraded(
     telemetry.reconcile()  # once more: nothing left to do
     again = api.get(f"/api/v1/events/{eid}/timeline", "admin").json()
     assert len(again) == len(timeline)
+
+
+def test_a_clear_whose_verification_a_crash_cut_off_is_verified_by_the_next_reconcile(
+    api: Api, now: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clear is stored, then the process dies before verifying the resolved event: the
+    next owner's reconcile verifies it, once."""
+    sensor = sensors_of(api, "gas_lel")[22]
+    send(api, [(sensor, now - 600, 12.0)])
+    send(api, [(sensor, now - 540, 12.5)])
+    w = warning_of(api, sensor)
+    eid = w["event_id"]
+    event = api.get(f"/api/v1/events/{eid}", "admin").json()
+    api.post(f"/api/v1/events/{eid}/accept", "admin")
+    for unit in event["co_units"]:
+        api.post(f"/api/v1/events/{eid}/feedback", "admin", {"result": "到场处置", "unit": unit})
+    r = api.post(f"/api/v1/events/{eid}/resolve", "admin", {"result": "关阀通风，浓度回落"})
+    assert r.json()["state"] == "resolved", r.text
+    telemetry = api.container.telemetry
+
+    def killed(*args: Any) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(telemetry, "_follow_events", killed)
+        with pytest.raises(_Killed):
+            telemetry.ingest(_payload(sensor, now - 420, 0.0), "application/json")
+    assert not api.get(f"/api/v1/warnings/{w['id']}", "admin").json()["active"]
+    assert api.get(f"/api/v1/events/{eid}", "admin").json()["state"] == "resolved"
+    telemetry.reconcile()
+    assert api.get(f"/api/v1/events/{eid}", "admin").json()["state"] == "verified"
+    timeline = api.get(f"/api/v1/events/{eid}/timeline", "admin").json()
+    assert [x["action"] for x in timeline].count("verify") == 1
+    telemetry.reconcile()  # once more: nothing left to do
+    assert len(api.get(f"/api/v1/events/{eid}/timeline", "admin").json()) == len(timeline)
