@@ -89,11 +89,16 @@ def serve(
     """Serve the HTTP API and pages; migrates the database first."""
     import uvicorn
 
+    from cityloop.adapters.sql.spatial import PostgisUnavailable
     from cityloop.api.app import create_app
     from cityloop.bootstrap import bootstrap
 
     settings = _settings(city, database_url)
-    container = bootstrap(settings)
+    try:
+        container = bootstrap(settings)
+    except PostgisUnavailable as exc:  # a setting the database cannot honour: say so, plainly
+        console.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(2) from None
     container.warm_up()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(f"[bold]CityLoop[/] serving {container.city.name_zh} {container.city.name_en}")

@@ -129,3 +129,15 @@ def test_rules_run_prints_each_warning_change(demo_city_dir: Path, tmp_path: Pat
     lines = [json.loads(x) for x in result.stdout.strip().splitlines()]
     assert [(x["kind"], x["level"]) for x in lines] == [("raised", "red"), ("cleared", "none")]
     assert all(x["rule"] == "gas-lel" and x["subject"] == gas for x in lines)
+
+
+def test_serve_refuses_postgis_on_a_database_without_it_in_one_plain_line(
+    tmp_path: Path, demo_city_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITYLOOP_POSTGIS", "on")
+    monkeypatch.setenv("CITYLOOP_SECRET_FILE", str(tmp_path / "secret.key"))
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    result = runner.invoke(app, ["serve", "--city", str(demo_city_dir), "--database-url", url])
+    assert result.exit_code == 2
+    assert "CITYLOOP_POSTGIS=on, but the database is sqlite" in result.output
+    assert "Traceback" not in result.output
