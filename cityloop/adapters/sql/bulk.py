@@ -27,17 +27,28 @@ _SQLITE_DATETIME = (
 )
 
 
+#: The last datetime formatted and its text: the rows of one batch share a few moments (a
+#: report's event, timeline entries and outbox messages are all stamped "now").
+_LAST_UTC: tuple[datetime | None, str | None] = (None, None)
+
+
 def _sqlite_utc(value: Any) -> str | None:
     """``UTCDateTime`` as SQLAlchemy stores it on SQLite, in one step instead of two."""
+    global _LAST_UTC
     if value is None:
         return None
+    last, text = _LAST_UTC
+    if value is last:
+        return text
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
     u = value.astimezone(UTC)
-    return (
+    text = (
         f"{u.year:04d}-{u.month:02d}-{u.day:02d} "
         f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond:06d}"
     )
+    _LAST_UTC = (value, text)
+    return text
 
 
 def _processor(column: sa.Column[Any], dialect: Dialect) -> Processor:

@@ -116,16 +116,9 @@ class CounterDeltas:
 
     def write(self, conn: Connection) -> None:
         """Apply the deltas (in key order) in the connection's transaction, then forget them."""
-        counts = [
-            {"area": a, "dim": d, "value": v, "state": s, "n": n}
-            for (a, d, v, s), n in sorted(self.counts.items())
-            if n
-        ]
-        cells = [
-            {"area": a, "res": r, "cell": c, "state": s, "n": n}
-            for (a, r, c, s), n in sorted(self.cells.items())
-            if n
-        ]
+        # (key columns…, n) in the tables' column order: the primary key, then n
+        counts = [(*key, n) for key, n in sorted(self.counts.items()) if n]
+        cells = [(*key, n) for key, n in sorted(self.cells.items()) if n]
         if counts:
             _upsert(conn, t.event_counts, counts)
         if cells:
@@ -137,23 +130,24 @@ _RAW_UPSERTS: dict[str, tuple[str, list[str]]] = {}
 _UPSERTS: dict[tuple[str, str], Any] = {}
 
 
-def _upsert(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Add each row's ``n`` to its counter (creating it at ``n``). On SQLite the rows (plain
-    strings and integers, nothing to convert) go straight to the driver in one
-    ``executemany``; elsewhere through SQLAlchemy's statement, built once."""
+def _upsert(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> None:
+    """Add each row's ``n`` to its counter (creating it at ``n``); a row is the primary key's
+    values then ``n``. On SQLite the rows (plain strings and integers, nothing to convert) go
+    straight to the driver in one ``executemany``; elsewhere through SQLAlchemy's statement,
+    built once."""
     dialect = conn.dialect
     if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
         raw = _RAW_UPSERTS.get(table.name)
         if raw is None:
             raw = _RAW_UPSERTS[table.name] = _raw_upsert(table)
-        sql, columns = raw
-        conn.exec_driver_sql(sql, [tuple(r[k] for k in columns) for r in rows])
+        conn.exec_driver_sql(raw[0], rows)
         return
     memo = (dialect.name, table.name)
     stmt = _UPSERTS.get(memo)
     if stmt is None:
         stmt = _UPSERTS[memo] = _upsert_statement(conn, table)
-    conn.execute(stmt, rows)
+    names = [*(c.name for c in table.primary_key.columns), "n"]
+    conn.execute(stmt, [dict(zip(names, row, strict=True)) for row in rows])
 
 
 def _raw_upsert(table: sa.Table) -> tuple[str, list[str]]:

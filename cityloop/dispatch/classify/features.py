@@ -93,13 +93,13 @@ class FeatureSpace:
 
     def vectorize(self, text: str) -> tuple[IntArray, FloatArray]:
         """Indices of the known n-grams of `text` and their TF-IDF weights (unit length)."""
-        index = self._index
-        counts = Counter(self._analyze(normalize(text)))
-        known = [(index[g], n) for g, n in counts.items() if g in index]
-        if not known:
+        # counted by column (None: an n-gram the model does not know), in order of first use
+        counts = Counter(map(self._index.get, self._analyze(normalize(text))))
+        counts.pop(None, None)
+        if not counts:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
-        idx = np.fromiter((i for i, _ in known), dtype=np.int32, count=len(known))
-        tf = np.fromiter((n for _, n in known), dtype=np.float32, count=len(known))
+        idx = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         weights: FloatArray = (np.log(tf) + np.float32(1.0)) * self.idf[idx]
         weights /= np.sqrt(np.dot(weights, weights))
         return idx, weights
