@@ -75,9 +75,6 @@ def worker_telemetry(city: CityOpt = None, database_url: DbOpt = None, bus: BusO
     if container.telemetry.available:  # load the sensors and rules before taking districts
         _ = container.telemetry.engine
         _ = container.city.locator
-        # which stations upstream of a warning report normally (source tracing) is known from
-        # every district's readings, not only from the districts this worker judges
-        container.follow_vital_signs()
     console.print(
         f"telemetry worker {worker.processor.owner}: {len(worker.partitions)} partitions, "
         f"lease {container.settings.worker_lease_s:g} s"

@@ -317,8 +317,8 @@ class TelemetryService:
         sensors = self.engine.sensors
         now = self.clock.now().timestamp()
 
-        # Heard within three reporting intervals: from the vital signs, which follow every
-        # sensor's readings (on NATS the telemetry stream's, whichever worker judges them),
+        # Heard within three reporting intervals: from the vital signs, which follow the readings
+        # this process takes in (on NATS, an API server's follow the whole telemetry stream),
         # else from this process's engine.
         heard = self.vitals.heard(now) if self.vitals is not None else None
 
