@@ -17,10 +17,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+import numpy as np
 
 from cityloop.domain.clock import Clock
 from cityloop.engine.areas import AreaSpec
+from cityloop.engine.batch import ReadingBatch
 from cityloop.engine.decode import DecodeError, decode_columnar_json
 from cityloop.engine.engine import Engine
 from cityloop.engine.partition import Partitioning
@@ -87,6 +90,8 @@ class PartitionProcessor:
         self.owner = owner
         self.checkpoint_interval_s = checkpoint_interval_s
         self.owned: dict[str, _Owned] = {}
+        #: partition → city-wide sensor position of each of its engine's sensors
+        self._to_city: dict[str, np.ndarray[Any, Any]] = {}
 
     def open(self, name: str) -> int:
         """Take partition `name`: restore its engine; return the stream sequence it has seen."""
@@ -133,13 +138,41 @@ class PartitionProcessor:
             except DecodeError as exc:
                 log.warning("partition %s: message %d is not readings: %s", name, seq, exc)
             else:
-                changes = part.engine.ingest(batch).changes
+                result = part.engine.ingest(batch)
+                changes = result.changes
+                if result.mask is not None:
+                    self._heard(name, batch, result.mask)
             part.seq = seq
             if changes:
                 self._store(name, changes)
                 count += len(changes)
         self._store(name, [])
         return count
+
+    def _heard(self, name: str, batch: ReadingBatch, accepted: np.ndarray[Any, Any]) -> None:
+        """Let this process's vital signs follow the partition's water-quality stations, which
+        source tracing asks whether they report normally (the other sensors' vital signs are
+        not read in a worker, so they are left out: no cost per reading for them). The
+        partition engine's sensors are a subset of the city's: positions are mapped first."""
+        vitals = self.telemetry.vitals
+        if vitals is None or not self.telemetry.available:
+            return
+        to_city = self._to_city.get(name)
+        if to_city is None:
+            tracer = self.telemetry.tracer
+            ids = list(self.owned[name].engine.sensors.ids)
+            to_city = self.telemetry.engine.sensors.lookup(ids)
+            traced = [tracer is not None and i in tracer.stations.index for i in ids]
+            to_city = self._to_city[name] = np.where(traced, to_city, -1)
+        if not (to_city >= 0).any():
+            return
+        keep = accepted & (batch.sensor >= 0)
+        city = to_city[batch.sensor[keep]]
+        known = city >= 0
+        vitals.update(
+            ReadingBatch(city[known], batch.ts[keep][known], batch.value[keep][known]),
+            np.ones(int(known.sum()), dtype=bool),
+        )
 
     def tick(self, name: str) -> int:
         """Judge the time-driven rules (stale sensors) of partition `name` now."""

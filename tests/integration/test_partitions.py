@@ -24,6 +24,7 @@ from cityloop.services.partitions import PartitionLost, PartitionProcessor
 from cityloop.services.ports import UnitOfWork
 from cityloop.services.telemetry import TelemetryService
 from cityloop.services.telemetry_routing import city_partitioning
+from cityloop.services.vitals import VitalSigns
 from tests.fakes import FakeAddresses, KeywordClassifier
 
 PARTITION = "YZ03"
@@ -38,13 +39,15 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def _processor(city: City, engine: sa.Engine, owner: str) -> PartitionProcessor:
+def _processor(
+    city: City, engine: sa.Engine, owner: str, vitals: VitalSigns | None = None
+) -> PartitionProcessor:
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)
 
     clock = SystemClock()
     intake = IntakePipeline(uow, city, clock, KeywordClassifier(city), FakeAddresses({}))
-    telemetry = TelemetryService(uow, city, clock, intake)
+    telemetry = TelemetryService(uow, city, clock, intake, vitals=vitals)
     areas, _ = read_areas(city.root)
     return PartitionProcessor(
         telemetry,
@@ -124,3 +127,29 @@ def test_a_worker_that_lost_its_partition_cannot_store_its_results(
     with engine.connect() as conn:
         owner = conn.execute(sa.select(t.engine_checkpoints.c.owner)).scalar_one()
     assert owner == "worker-new"
+
+
+def test_a_worker_knows_which_of_its_water_stations_were_heard(
+    demo_city: City, engine: sa.Engine
+) -> None:
+    """Source tracing in a worker asks its vital signs which stations upstream report
+    normally: the stations of the partitions it judges are followed (at their city-wide
+    positions), its other sensors are not (nothing reads them there)."""
+    vitals = VitalSigns(demo_city, engine, SystemClock())
+    processor = _processor(demo_city, engine, "worker-v", vitals)
+    telemetry = processor.telemetry
+    tracer = telemetry.tracer
+    assert tracer is not None
+    parts = processor.partitioning
+    name, station = next(
+        (n, s) for n in parts.names for s in tracer.stations.index if parts.of(s) == n
+    )
+    gas = next(s for s in (parts.sensors.ids[int(i)] for i in parts.rows(name)) if s[:2] == "GL")
+    now = time.time()
+    message = orjson.dumps({"sensor": [station, gas], "ts": [now, now], "value": [6.5, 1.0]})
+    processor.open(name)
+    processor.process(name, [(1, message)])
+    heard = vitals.heard(now + 5)
+    assert heard is not None
+    sensors = telemetry.engine.sensors
+    assert [sensors.ids[int(i)] for i in heard.nonzero()[0]] == [station]
