@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from cityloop import __version__
 from cityloop.api import problems
 from cityloop.api.background import BackgroundWorker
+from cityloop.api.collector import CollectorWatch
 from cityloop.api.limits import BodyLimit
 from cityloop.api.open311 import routes as open311_routes
 from cityloop.api.open311.render import Open311Error, render_errors
@@ -27,6 +29,12 @@ from cityloop.web import install as install_web
 API_PREFIX = "/api/v1"
 
 
+async def _watch(watch: CollectorWatch, every_s: float = 0.5) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        watch.maybe_freeze()
+
+
 def create_app(container: Container, *, background: bool = True) -> FastAPI:
     """A FastAPI app serving ``container``'s city; OpenAPI at /openapi.json.
 
@@ -39,9 +47,14 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
         worker = BackgroundWorker(container) if background else None
         if worker is not None:
             worker.start()
+        watch = CollectorWatch()  # full garbage collections kept short (see collector.py)
+        watch.install()
+        watching = asyncio.create_task(_watch(watch))
         try:
             yield
         finally:
+            watching.cancel()
+            watch.uninstall()
             if worker is not None:
                 worker.stop()
 
