@@ -8,7 +8,8 @@ first requests build — SQL statement caches, validators, per-route state. Walk
 in flight waits through, and so the p99.
 
 `CollectorWatch` times each full collection (a callback of the `gc` module) and, when one took
-longer than `slow_ms`, freezes what is tracked at the next background round: it then sits in
+longer than `slow_ms`, freezes what is tracked at the app's next check (`maybe_freeze`, every
+half second): it then sits in
 the permanent generation, which no collection walks, and the next full rounds take a few
 milliseconds. Freezing also keeps whatever garbage cycles exist at that moment (refcounting
 still frees everything else), so it happens at most once every `every_s` and `max_freezes`

@@ -166,13 +166,8 @@ class PartitionProcessor:
             to_city = self._to_city[name] = np.where(traced, to_city, -1)
         if not (to_city >= 0).any():
             return
-        keep = accepted & (batch.sensor >= 0)
-        city = to_city[batch.sensor[keep]]
-        known = city >= 0
-        vitals.update(
-            ReadingBatch(city[known], batch.ts[keep][known], batch.value[keep][known]),
-            np.ones(int(known.sum()), dtype=bool),
-        )
+        city = np.where(batch.sensor >= 0, to_city[batch.sensor], -1)
+        vitals.update(ReadingBatch(city, batch.ts, batch.value), accepted & (city >= 0))
 
     def tick(self, name: str) -> int:
         """Judge the time-driven rules (stale sensors) of partition `name` now."""

@@ -237,8 +237,7 @@ class TelemetryService:
         resolved event whose sensor is back to normal. Every active warning (of `district`, if
         given) that wants an event gets one, every event below its warning's severity is
         regraded, and every resolved sensor event whose warning has cleared is verified;
-        idempotent. A worker runs it on each district
-        it takes over, the server when it starts."""
+        idempotent. A worker runs it on each district it takes over, the server when it starts."""
         with self.uow() as uow:
             active = [
                 w

@@ -126,7 +126,7 @@ class CounterDeltas:
         self.clear()
 
 
-_RAW_UPSERTS: dict[str, tuple[str, list[str]]] = {}
+_RAW_UPSERTS: dict[str, str] = {}
 _UPSERTS: dict[tuple[str, str], Any] = {}
 
 
@@ -140,7 +140,7 @@ def _upsert(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> N
         raw = _RAW_UPSERTS.get(table.name)
         if raw is None:
             raw = _RAW_UPSERTS[table.name] = _raw_upsert(table)
-        conn.exec_driver_sql(raw[0], rows)
+        conn.exec_driver_sql(raw, rows)
         return
     memo = (dialect.name, table.name)
     stmt = _UPSERTS.get(memo)
@@ -150,14 +150,13 @@ def _upsert(conn: Connection, table: sa.Table, rows: list[tuple[Any, ...]]) -> N
     conn.execute(stmt, [dict(zip(names, row, strict=True)) for row in rows])
 
 
-def _raw_upsert(table: sa.Table) -> tuple[str, list[str]]:
+def _raw_upsert(table: sa.Table) -> str:
     keys = [c.name for c in table.primary_key.columns]
     columns = [*keys, "n"]
-    sql = (
+    return (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table.name}.n + excluded.n"
     )
-    return sql, columns
 
 
 def _upsert_statement(conn: Connection, table: sa.Table) -> Any:
