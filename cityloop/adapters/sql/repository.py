@@ -120,14 +120,30 @@ def _near_clause(i: int, postgis: bool) -> sa.ColumnElement[bool]:
 
 
 @functools.lru_cache(maxsize=512)
-def _nearby_many(n: int, postgis: bool = False) -> sa.Select[Any]:
+def _nearby_many(n: int, postgis: bool = False) -> sa.Select[Any] | sa.CompoundSelect[Any]:
     """Open events since ``dd_since`` inside any of n (type, circle) pairs, as one statement
-    (built once per n: building SQL expressions costs more than running the query)."""
+    (built once per n: building SQL expressions costs more than running the query).
+
+    On PostGIS, one select whose circles are OR-ed (a bitmap OR over the GiST index). On
+    SQLite, a UNION ALL of one indexed search per pair: with the pairs OR-ed, SQLite's planner
+    prefers the (state, created_at) index and reads every open event of the window, so each
+    batch's look-up grew with the open events instead of staying a few index probes.
+    """
     e = t.events.c
-    circles = sa.or_(*(_near_clause(i, postgis) for i in range(n)))
     since = sa.bindparam("dd_since", type_=e.created_at.type)
-    state = spatial.open_state(e.state) if postgis else e.state.in_(OPEN_STATES)
-    return sa.select(t.events).where(circles, e.created_at >= since, state).limit(200 * n)
+    if postgis:
+        circles = sa.or_(*(_near_clause(i, postgis) for i in range(n)))
+        state = spatial.open_state(e.state)
+        return sa.select(t.events).where(circles, e.created_at >= since, state).limit(200 * n)
+    # the open states written out, not expanded at every execution of every search
+    open_state = e.state.in_([sa.literal_column(f"'{s}'") for s in sorted(OPEN_STATES)])
+    searches = [
+        sa.select(t.events).where(_near_clause(i, postgis), e.created_at >= since, open_state)
+        for i in range(n)
+    ]
+    if n == 1:
+        return searches[0].limit(200)
+    return sa.union_all(*searches).limit(200 * n)
 
 
 def _near_params(near: Circle, postgis: bool, i: int | None = None) -> dict[str, Any]:
@@ -300,7 +316,8 @@ class SqlEventRepository:
             params[f"t{i}"] = type_code
             params.update(_near_params(near, self._postgis, i))
         stmt = _nearby_many(len(wanted), self._postgis)
-        found = [event_from_row(r) for r in self.db.conn.execute(stmt, params)]
+        rows = {r.id: r for r in self.db.conn.execute(stmt, params)}  # one per event
+        found = [event_from_row(r) for r in rows.values()]
         for type_code, near in wanted:
             min_lon, min_lat, max_lon, max_lat = near.box()
             self._nearby[(type_code, near)] = [
