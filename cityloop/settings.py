@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         None, description="Where the trained classifier is kept (default var/models/<city>)."
     )
+    gil_switch_interval_ms: float = Field(
+        20.0,
+        gt=0,
+        description="How long, in ms, a server thread may hold the GIL before handing it "
+        "over (CPython's default is 5; 5 restores it); longer stops the event loop and the "
+        "store's writer thread trading it back and forth (see cityloop/api/switching.py).",
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")
     bus: str = Field(

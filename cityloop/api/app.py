@@ -23,6 +23,7 @@ from cityloop.api.routes import evaluation as evaluation_routes
 from cityloop.api.routes import plans as plan_routes
 from cityloop.api.routes import replay as replay_routes
 from cityloop.api.routes import reviews as review_routes
+from cityloop.api.switching import switch_interval
 from cityloop.bootstrap import Container
 from cityloop.web import install as install_web
 
@@ -44,19 +45,21 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        worker = BackgroundWorker(container) if background else None
-        if worker is not None:
-            worker.start()
-        watch = CollectorWatch()  # full garbage collections kept short (see collector.py)
-        watch.install()
-        watching = asyncio.create_task(_watch(watch))
-        try:
-            yield
-        finally:
-            watching.cancel()
-            watch.uninstall()
+        # the event loop and the writer thread each run their stretch (see switching.py)
+        with switch_interval(container.settings.gil_switch_interval_ms):
+            worker = BackgroundWorker(container) if background else None
             if worker is not None:
-                worker.stop()
+                worker.start()
+            watch = CollectorWatch()  # full garbage collections kept short (see collector.py)
+            watch.install()
+            watching = asyncio.create_task(_watch(watch))
+            try:
+                yield
+            finally:
+                watching.cancel()
+                watch.uninstall()
+                if worker is not None:
+                    worker.stop()
 
     app = FastAPI(
         lifespan=lifespan,
