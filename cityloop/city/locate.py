@@ -99,6 +99,7 @@ class Locator:
                 self._levels.append((shapely.STRtree(geoms), ids))
         geoms = np.array([n.geometry for n in nodes], dtype=object)
         self._build_raster(geoms, resolution)
+        self._face_chains: dict[int, JurisdictionChain] = {}
 
     @classmethod
     def from_jurisdictions(
@@ -192,8 +193,32 @@ class Locator:
         return LocatedBatch(indices=indices, inside=face >= 0, _codes=self._codes)
 
     def locate(self, lon: float, lat: float) -> JurisdictionChain | None:
-        """The chain of jurisdictions at a point, or None when it is outside the city."""
-        return self.locate_many(np.array([lon]), np.array([lat])).chain(0)
+        """The chain of jurisdictions at a point, or None when it is outside the city.
+
+        The same answer as `locate_many` for one point, on Python floats: a report's access
+        check locates one point per request, where NumPy's per-call costs would dominate.
+        """
+        x0, y0, inv_w, inv_h, nx, ny = self._grid
+        fx = (lon - x0) * inv_w
+        fy = (lat - y0) * inv_h
+        if not (0 <= fx < nx and 0 <= fy < ny):  # NaN fails every comparison: outside too
+            return None
+        face = int(self._cells[int(fy) * nx + int(fx)])
+        if face == _BOUNDARY:
+            face = int(self._exact(np.array([lon], dtype=np.float64), np.array([lat]))[0])
+        return self._chain_of_face(face)
+
+    def _chain_of_face(self, face: int) -> JurisdictionChain | None:
+        if face < 0:
+            return None
+        chain = self._face_chains.get(face)
+        if chain is None:  # one per face, built on first use (chains are immutable)
+            indices = {level: self._ancestors[level][[face]] for level in LEVELS}
+            batch = LocatedBatch(indices=indices, inside=np.array([True]), _codes=self._codes)
+            chain = batch.chain(0)
+            assert chain is not None
+            self._face_chains[face] = chain
+        return chain
 
     def codes(self, level: Level) -> list[str]:
         return self._codes[level]

@@ -72,6 +72,27 @@ def test_batch_chain_matches_single_locate(demo_city: City) -> None:
         assert batch.chain(i) == demo_city.locator.locate(float(lon[i]), float(lat[i]))
 
 
+def test_one_point_located_alone_lands_where_the_batch_puts_it_boundaries_included(
+    demo_city: City,
+) -> None:
+    rng = np.random.default_rng(11)
+    x0, y0, x1, y1 = demo_city.city_jurisdiction.geometry.bounds
+    lon_u = rng.uniform(x0 - 0.02, x1 + 0.02, 3_000)
+    lat_u = rng.uniform(y0 - 0.02, y1 + 0.02, 3_000)
+    lon_b, lat_b = near_boundary_points(demo_city, 3_000, rng)
+    lon = np.concatenate([lon_u, lon_b, [x0, x1, 1e9]])
+    lat = np.concatenate([lat_u, lat_b, [y0, y1, -1e9]])
+    batch = demo_city.locator.locate_many(lon, lat)
+    single = [demo_city.locator.locate(float(lon[i]), float(lat[i])) for i in range(len(lon))]
+    assert single == [batch.chain(i) for i in range(len(lon))]
+    assert any(c is None for c in single)
+    assert any(c is not None for c in single)
+    inside = next(i for i, c in enumerate(single) if c is not None)
+    again = demo_city.locator.locate(float(lon[inside]), float(lat[inside]))
+    assert again is single[inside]  # one chain object per jurisdiction, reused
+    assert demo_city.locator.locate(float("nan"), 29.5) is None
+
+
 def test_point_in_a_gap_between_grids_gets_the_deepest_level_that_contains_it(
     tiny: TinyCity, tmp_path: Path
 ) -> None:
