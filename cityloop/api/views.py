@@ -8,7 +8,6 @@ from datetime import datetime
 from cityloop.api import schemas as s
 from cityloop.city.model import City
 from cityloop.domain.access import Principal
-from cityloop.domain.errors import DomainError
 from cityloop.domain.event import Event, TimelineEntry
 from cityloop.domain.reporter import Reporter
 
@@ -26,7 +25,7 @@ def event_out(
 ) -> s.EventOut:
     etype = city.event_types.get(event.type_code) if event.type_code else None
     chain = event.location.chain
-    actions = [a.value for a in event.allowed_actions() if _permitted(principal, a, event)]
+    actions = principal.permitted([a.value for a in event.allowed_actions()], event)
     return s.EventOut(
         id=event.id,
         ref=event.ref,
@@ -66,14 +65,6 @@ def event_out(
         version=event.version,
         allowed_actions=actions,
     )
-
-
-def _permitted(principal: Principal, action: str, event: Event) -> bool:
-    try:
-        principal.authorize(action, event)
-    except DomainError:
-        return False
-    return True
 
 
 def timeline_out(entry: TimelineEntry) -> s.TimelineEntryOut:

@@ -8,6 +8,7 @@ action they may not take on an event they can see is forbidden (403).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -139,27 +140,40 @@ class Principal:
 
     def authorize(self, action: str, event: Event | None = None) -> None:
         """Raise NotFound when the event is out of scope, Forbidden when the role may not act."""
+        refused = self.refusal(action, event)
+        if refused is not None:
+            raise refused
+
+    def refusal(self, action: str, event: Event | None = None) -> NotFound | Forbidden | None:
+        """Why the user may not take ``action`` (on ``event``), or None when it may.
+
+        `authorize` raises it; a view that lists what a user may do asks without raising.
+        """
         if event is not None and not self.sees(event):
-            raise NotFound("event not found")
+            return NotFound("event not found")
+        return self._refusal_in_view(action, event)
+
+    def permitted(self, actions: Iterable[str], event: Event) -> list[str]:
+        """Those of ``actions`` the user may take on ``event``, in order (`authorize` lets
+        each of them pass); the event's scope is checked once, not once per action."""
+        if not self.sees(event):
+            return []
+        return [a for a in actions if self._refusal_in_view(a, event) is None]
+
+    def _refusal_in_view(self, action: str, event: Event | None) -> Forbidden | None:
+        """`refusal` for an event the user sees (or none)."""
         if not self.may(action):
-            raise Forbidden(f"role '{self.role.value}' may not {action} events")
-        if (
-            event is not None
-            and self.role is Role.DEPARTMENT_HANDLER
-            and action in LEAD_ONLY
-            and event.lead_unit != self.department
-        ):
-            raise Forbidden(
+            return Forbidden(f"role '{self.role.value}' may not {action} events")
+        if event is None or self.role is not Role.DEPARTMENT_HANDLER:
+            return None
+        if action in LEAD_ONLY and event.lead_unit != self.department:
+            return Forbidden(
                 f"only the lead unit ({event.lead_unit}) may {action} this event; "
                 f"{self.department} is a co-unit"
             )
-        if (
-            event is not None
-            and self.role is Role.DEPARTMENT_HANDLER
-            and action in CO_ONLY
-            and self.department not in event.co_units
-        ):
-            raise Forbidden(f"only a co-unit gives {action}; {self.department} is not one")
+        if action in CO_ONLY and self.department not in event.co_units:
+            return Forbidden(f"only a co-unit gives {action}; {self.department} is not one")
+        return None
 
     def authorize_create_at(self, chain: JurisdictionChain | None) -> None:
         """A user may only report events inside its territory."""

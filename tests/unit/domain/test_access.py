@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cityloop.domain.access import ROLE_ACTIONS, Forbidden, NotFound, Principal, Role
@@ -89,6 +91,45 @@ def test_only_the_lead_unit_accepts_a_co_unit_may_not() -> None:
     with pytest.raises(Forbidden, match="lead unit"):
         co.authorize(Action.ACCEPT, e)
     who(Role.DEPARTMENT_HANDLER, "YZ", Level.CITY, "URBAN").authorize(Action.ACCEPT, e)
+
+
+def test_a_refusal_is_the_error_authorize_would_raise_and_none_when_allowed() -> None:
+    e = event_at(IN_S1, lead="URBAN", co=("TRANS",))
+    cases = [
+        (who(Role.STREET_OPERATOR, "YZ01S02", Level.STREET), Action.DISPATCH, NotFound),
+        (who(Role.LEADER, "YZ", Level.CITY), Action.DISPATCH, Forbidden),
+        (who(Role.DEPARTMENT_HANDLER, "YZ", Level.CITY, "TRANS"), Action.ACCEPT, Forbidden),
+        (who(Role.STREET_OPERATOR, "YZ01S01", Level.STREET), Action.DISPATCH, None),
+        (who(Role.DEPARTMENT_HANDLER, "YZ", Level.CITY, "URBAN"), Action.ACCEPT, None),
+    ]
+    for principal, action, expected in cases:
+        refused = principal.refusal(action, e)
+        if expected is None:
+            assert refused is None
+            principal.authorize(action, e)
+            continue
+        assert isinstance(refused, expected)
+        with pytest.raises(expected, match=re.escape(str(refused))):
+            principal.authorize(action, e)
+
+
+def test_the_permitted_actions_are_those_authorize_lets_pass_in_order() -> None:
+    e = event_at(IN_S1, lead="URBAN", co=("TRANS",))
+    actions = [a.value for a in Action]
+    people = [
+        who(Role.STREET_OPERATOR, "YZ01S02", Level.STREET),
+        who(Role.STREET_OPERATOR, "YZ01S01", Level.STREET),
+        who(Role.LEADER, "YZ", Level.CITY),
+        who(Role.DEPARTMENT_HANDLER, "YZ", Level.CITY, "TRANS"),
+        who(Role.DEPARTMENT_HANDLER, "YZ", Level.CITY, "URBAN"),
+        who(Role.ADMIN, "YZ", Level.CITY),
+    ]
+    for principal in people:
+        expected = [a for a in actions if principal.refusal(a, e) is None]
+        assert principal.permitted(actions, e) == expected
+    assert people[0].permitted(actions, e) == []
+    assert "accept" in people[4].permitted(actions, e)
+    assert "accept" not in people[3].permitted(actions, e)
 
 
 def test_read_only_roles_take_no_action() -> None:
