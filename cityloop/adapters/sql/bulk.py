@@ -42,11 +42,10 @@ def _sqlite_utc(value: Any) -> str | None:
         return text
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
-    u = value.astimezone(UTC)
-    text = (
-        f"{u.year:04d}-{u.month:02d}-{u.day:02d} "
-        f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond:06d}"
-    )
+    u = value if value.tzinfo is UTC else value.astimezone(UTC)
+    # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its offset: the C formatter, not seven
+    # Python format specs (half the time per value)
+    text = u.isoformat(" ", "microseconds")[:26]
     _LAST_UTC = (value, text)
     return text
 
