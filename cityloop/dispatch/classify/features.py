@@ -11,9 +11,9 @@ fraction of the per-call overhead of a vectorizer's `transform`.
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,34 @@ ANALYZER_PARAMS: dict[str, Any] = {
 def normalize(text: str) -> str:
     """Fold full-width forms and compatibility characters (ＰＭ２.５ → PM2.5, ，→ ,)."""
     return unicodedata.normalize("NFKC", text)
+
+
+def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    """The n-grams of scikit-learn's ``char_wb`` analyzer, in its order: each word padded
+    with a space on both sides, its n-grams for n from ``min_n`` to ``max_n`` (a word no
+    longer than n counted once, whole), built with list comprehensions rather than its loop."""
+    out: list[str] = []
+    for word in text.split():
+        w = f" {word} "
+        size = len(w)
+        for n in range(min_n, max_n + 1):
+            if size <= n:
+                out.append(w)
+                break
+            out.extend([w[i : i + n] for i in range(size - n + 1)])
+    return out
+
+
+def analyzer(params: dict[str, Any]) -> Callable[[str], list[str]]:
+    """Text → n-grams as the vectorizer of ``params`` makes them at training time."""
+    lowercase = bool(params["lowercase"])
+    if params["analyzer"] == "char_wb":
+        low, high = (int(v) for v in params["ngram_range"])
+        if lowercase:
+            return lambda text: char_wb_ngrams(text.lower(), low, high)
+        return lambda text: char_wb_ngrams(text, low, high)
+    built: Callable[[str], list[str]] = _counter(params).build_analyzer()
+    return built
 
 
 def _counter(params: dict[str, Any]) -> CountVectorizer:
@@ -85,7 +113,7 @@ class FeatureSpace:
 
     def __post_init__(self) -> None:
         self._index = {g: i for i, g in enumerate(self.grams)}
-        self._analyze = _counter(self.params).build_analyzer()
+        self._analyze = analyzer(self.params)
 
     @property
     def size(self) -> int:
@@ -93,30 +121,37 @@ class FeatureSpace:
 
     def vectorize(self, text: str) -> tuple[IntArray, FloatArray]:
         """Indices of the known n-grams of `text` and their TF-IDF weights (unit length)."""
-        # counted by column (None: an n-gram the model does not know), in order of first use
-        counts = Counter(map(self._index.get, self._analyze(normalize(text))))
-        counts.pop(None, None)
-        if not counts:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
-        idx = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        weights: FloatArray = (np.log(tf) + np.float32(1.0)) * self.idf[idx]
-        weights /= np.sqrt(np.dot(weights, weights))
-        return idx, weights
+        _, indices, data = self._rows([text])
+        return indices, data
 
     def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The TF-IDF rows of many texts, as one sparse matrix (rows in order)."""
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        chunks_i: list[IntArray] = []
-        chunks_w: list[FloatArray] = []
-        for row, text in enumerate(texts):
-            idx, weights = self.vectorize(text)
-            chunks_i.append(idx)
-            chunks_w.append(weights)
-            indptr[row + 1] = indptr[row] + idx.size
-        indices = np.concatenate(chunks_i) if chunks_i else np.empty(0, dtype=np.int32)
-        data = np.concatenate(chunks_w) if chunks_w else np.empty(0, dtype=np.float32)
+        indptr, indices, data = self._rows(texts)
         return sparse.csr_matrix((data, indices, indptr), shape=(len(texts), self.size))
+
+    def _rows(self, texts: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
+        """CSR arrays (indptr, column indices, weights) of the texts' TF-IDF rows, columns in
+        ascending order: one dictionary look-up per n-gram, then the counting, weighting and
+        scaling of the whole batch in a few array operations."""
+        n = len(texts)
+        get = self._index.get
+        columns: list[int] = []
+        ends = np.empty(n, dtype=np.int64)
+        for row, text in enumerate(texts):
+            columns.extend(map(get, self._analyze(normalize(text)), repeat(-1)))
+            ends[row] = len(columns)
+        col = np.array(columns, dtype=np.int64)
+        row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(ends, prepend=0))
+        known = col >= 0  # -1: an n-gram the model does not know
+        keys, tf = np.unique(row_of[known] * self.size + col[known], return_counts=True)
+        rows = keys // self.size
+        cols = keys - rows * self.size
+        weights = (np.log(tf.astype(np.float32)) + np.float32(1.0)) * self.idf[cols]
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n))
+        data: FloatArray = (weights / norms[rows]).astype(np.float32)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return indptr, cols.astype(np.int32), data
 
     def display(self, index: int) -> str:
         """An n-gram as a person reads it (the word-boundary padding removed)."""

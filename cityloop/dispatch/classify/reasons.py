@@ -27,13 +27,13 @@ _LATIN = re.compile(r"[\x21-\x7e]+")
 _STRIP = "\"'.,;:!?()[]{}<>-_/\\|*~`@#$%^&+=，。！？、；：…“”‘’（）《》【】"
 
 
-def _latin_word(raw: str, words: list[str]) -> str | None:
-    """The word of the text (padded with spaces, like the analyzer's n-grams) holding `raw`;
-    in a mixed word such as "pm2.5爆表", only its Latin part."""
+def _latin_word(raw: str, words: list[tuple[str, list[str]]]) -> str | None:
+    """The word of the text (padded with spaces, like the analyzer's n-grams, and given with
+    its Latin tokens) holding `raw`; in a mixed word such as "pm2.5爆表", only its Latin part."""
     core = raw.strip()
-    for word in words:
+    for word, tokens in words:
         if raw in word:
-            for token in _LATIN.findall(word):
+            for token in tokens:
                 if core in token:
                     return token.strip(_STRIP) or None
     return None
@@ -47,19 +47,24 @@ def explain(
     if positive.size == 0:
         return ()
     if positive.size > CANDIDATES:
-        strongest = np.argpartition(-contributions[positive], CANDIDATES)[:CANDIDATES]
+        # the strongest, ties broken by n-gram index: the same reasons whatever the order of
+        # the features (a text alone or in a batch)
+        strongest = np.lexsort((idx[positive], -contributions[positive]))[:CANDIDATES]
         positive = positive[strongest]
-    candidates = [(grams[int(idx[k])], float(contributions[k])) for k in positive]
-    longer = [g.strip() for g, _ in candidates if len(g.strip()) > 1]
-    words: list[str] | None = None
+    # Python values at once, not one NumPy scalar at a time
+    raws = [grams[i] for i in idx[positive].tolist()]
+    values: list[float] = contributions[positive].tolist()
+    stripped = [raw.strip() for raw in raws]
+    longer = [g for g in stripped if len(g) > 1]
+    words: list[tuple[str, list[str]]] | None = None
     totals: dict[str, float] = {}
-    for raw, value in candidates:
-        gram = raw.strip()
+    for raw, gram, value in zip(raws, stripped, values, strict=True):
         if gram.isascii():
             if len(gram) < 2:
                 continue
             if words is None:
-                words = [f" {w} " for w in normalize(text).lower().split()]
+                padded = (f" {w} " for w in normalize(text).lower().split())
+                words = [(w, _LATIN.findall(w)) for w in padded]
             key = _latin_word(raw, words)
             if key is None:
                 continue
