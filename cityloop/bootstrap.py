@@ -108,12 +108,14 @@ class Container:
         hit = lookup(code)
         return (hit.lon, hit.lat, hit.label) if hit is not None else None
 
-    def warm_up(self) -> None:
-        """Load what the first requests would otherwise wait for: locator, model, addresses."""
+    def warm_up(self, *, follow_vital_signs: bool = True) -> None:
+        """Load what the first requests would otherwise wait for: locator, model, addresses
+        (and on NATS follow the telemetry stream, unless ``follow_vital_signs`` is off)."""
         _ = self.city.locator
         if self.telemetry.available:
             _ = self.telemetry.engine
-            self.follow_vital_signs()
+            if follow_vital_signs:
+                self.follow_vital_signs()
         if self.classifier is not None:
             self.classifier.predict("warm up")
         if self.addresses is not None:
@@ -302,7 +304,7 @@ def bootstrap(
         router = TelemetryRouter(city, clock, NatsTelemetryForwarder(link))
         intake_queue = NatsIntakeQueue(link)
     bus.subscribe_batch(
-        NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls)
+        NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls, reader)
     )
     notifier = NotificationDispatcher(
         uow,

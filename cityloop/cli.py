@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.console import Console
 from cityloop.cli_worker import worker_app
 from cityloop.reporting.cli import report_cmd
 from cityloop.settings import Settings
+
+if TYPE_CHECKING:
+    from cityloop.adapters.intake_process.launch import IntakeProcess
 
 app = typer.Typer(
     help="CityLoop — an open-source city operation and governance centre.\n\n"
@@ -117,29 +120,64 @@ def serve(
                 f"    {user.username:<16} {user.role!s:<20} {user.jurisdiction} {where}"
                 f"  password: {user.password}"
             )
-    if workers > 1:
-        # Each worker process builds its own app from the same settings (the environment).
-        container.close()
-        os.environ["CITYLOOP_CITY"] = str(settings.city)
-        os.environ["CITYLOOP_DATABASE_URL"] = settings.database_url
-        console.print(f"  {workers} worker processes")
+    intake = _start_intake_process(settings)
+    try:
+        if workers > 1:
+            # Each worker process builds its own app from the same settings (the environment).
+            container.close()
+            os.environ["CITYLOOP_CITY"] = str(settings.city)
+            os.environ["CITYLOOP_DATABASE_URL"] = settings.database_url
+            if intake is not None:
+                os.environ.update(intake.environ())
+            console.print(f"  {workers} worker processes")
+            uvicorn.run(
+                "cityloop.api.asgi:create",
+                factory=True,
+                workers=workers,
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                access_log=access_log,
+            )
+            return
+        if intake is not None:
+            from cityloop.adapters.intake_process.client import store_through_intake_process
+
+            store_through_intake_process(
+                container.batcher, container.clock, intake.address, intake.authkey
+            )
         uvicorn.run(
-            "cityloop.api.asgi:create",
-            factory=True,
-            workers=workers,
+            create_app(container, background=settings.background),
             host=bind_host,
             port=bind_port,
             log_level="info",
             access_log=access_log,
         )
-        return
-    uvicorn.run(
-        create_app(container, background=settings.background),
-        host=bind_host,
-        port=bind_port,
-        log_level="info",
-        access_log=access_log,
-    )
+        container.batcher.stop()  # the last reports are answered: hang up first
+    finally:
+        if intake is not None:
+            intake.stop()
+
+
+def _start_intake_process(settings: Settings) -> IntakeProcess | None:
+    """The intake process, when the settings ask for it; None (and a warning) if it fails
+    to start: the server then stores its reports itself."""
+    if not settings.intake_process:
+        return None
+    from cityloop.adapters.intake_process.launch import IntakeProcess, IntakeProcessFailed
+
+    env = {
+        **os.environ,
+        "CITYLOOP_CITY": str(settings.city),
+        "CITYLOOP_DATABASE_URL": settings.database_url,
+    }
+    try:
+        intake = IntakeProcess.start(env)
+    except IntakeProcessFailed as exc:
+        console.print(f"[yellow]warning[/]: {exc}; the server stores reports itself")
+        return None
+    console.print(f"  intake process pid {intake.proc.pid}")
+    return intake
 
 
 @db_app.command("upgrade")

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         "over (CPython's default is 5; 5 restores it); longer stops the event loop and the "
         "store's writer thread trading it back and forth (see cityloop/api/switching.py).",
     )
+    intake_process: bool = Field(
+        True,
+        description="`cityloop serve` stores reports in a process of its own beside the server "
+        "processes (classification, location, de-duplication, routing, the commit), so that "
+        "the server's event loop keeps a core to itself (see cityloop/adapters/intake_process)."
+        " Off: each server process stores its own.",
+    )
     host: str = Field("127.0.0.1", description="Address the server listens on.")
     port: int = Field(8000, description="Port the server listens on.")
     bus: str = Field(

@@ -99,6 +99,7 @@ def create_app(container: Container, *, background: bool = True) -> FastAPI:
             "time": container.clock.now().isoformat(),
             "clock_speed": container.settings.clock_speed,
             "clock": "stepped" if container.settings.clock_stepped else "running",
+            "intake": "intake process" if container.batcher.stores_elsewhere else "in process",
         }
 
     return app

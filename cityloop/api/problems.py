@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cityloop.domain.access import Forbidden, NotFound
 from cityloop.domain.errors import DomainError, InvalidCommand, TransitionNotAllowed
 from cityloop.services.auth import AuthenticationFailed
-from cityloop.services.ports import ConcurrencyError
+from cityloop.services.ports import ConcurrencyError, StoreUnavailable
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -25,6 +25,7 @@ _TITLES = {
     409: "Conflict",
     422: "Unprocessable Content",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -66,6 +67,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConcurrencyError)
     async def _conflict(request: Request, exc: ConcurrencyError) -> JSONResponse:
         return problem(request, 409, str(exc), kind="concurrent-update")
+
+    @app.exception_handler(StoreUnavailable)
+    async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+        return problem(
+            request, 503, str(exc), kind="store-unavailable", headers={"Retry-After": "1"}
+        )
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> JSONResponse:

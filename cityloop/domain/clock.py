@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from threading import Lock
+from time import monotonic
 from typing import Protocol
 
 
@@ -74,3 +75,36 @@ class SteppedClock:
         with self._lock:
             self.current = self.current + timedelta(seconds=seconds)
             return self.current
+
+
+class HandedClock:
+    """Time handed over by another process: the time it last sent, run on since at ``rate``
+    (1 for the wall clock, a scaled clock's speed, 0 for a stepped clock, which stands still
+    between steps). Before the first hand-over it tells the wall-clock time; afterwards it
+    never goes back, whatever order the hand-overs arrive in.
+
+    A process doing work for another (the intake process for the server) takes the server's
+    time with each piece of work, so that both agree on it, simulated or stepped alike.
+    """
+
+    def __init__(self, rate: float) -> None:
+        if rate < 0:
+            raise ValueError("a clock's rate cannot be negative")
+        self.rate = rate
+        self._base = datetime.now(UTC)
+        self._at = monotonic()
+        self._handed = False
+        self._lock = Lock()
+
+    def hand_over(self, now: datetime) -> None:
+        """The other process's time is ``now`` (ignored if it is behind this clock's)."""
+        if now.tzinfo is None:
+            raise ValueError("the time handed over needs a time zone")
+        with self._lock:
+            if not self._handed or now >= self.now():
+                self._base, self._at, self._handed = now, monotonic(), True
+
+    def now(self) -> datetime:
+        if self.rate == 0 and self._handed:
+            return self._base
+        return self._base + timedelta(seconds=(monotonic() - self._at) * self.rate)

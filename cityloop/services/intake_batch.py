@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from cityloop.services.intake import IncomingReport, IntakeOutcome, IntakePipeline
 
@@ -23,6 +23,20 @@ log = logging.getLogger(__name__)
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+
+
+def each_or_error(
+    store: Callable[[list[In]], list[Out]], items: list[In]
+) -> list[Out | BaseException]:
+    """The batch's outcomes from ``store``; if the batch fails, its items are stored one by
+    one, so that each gets its own outcome or its own error."""
+    try:
+        return list(store(items))
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+        log.warning("a batch of %d items failed; storing them one by one", len(items))
+        return [outcome for item in items for outcome in each_or_error(store, [item])]
 
 
 class LoopGroupCommit(Generic[In, Out]):
@@ -53,7 +67,7 @@ class LoopGroupCommit(Generic[In, Out]):
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._pending[: self.max_batch]
         del self._pending[: self.max_batch]
-        stored = self._writer.submit(self._store_all, [item for item, _ in batch])
+        stored = self._writer.submit(each_or_error, self.store, [item for item, _ in batch])
 
         def done(_: object) -> None:
             try:
@@ -63,16 +77,6 @@ class LoopGroupCommit(Generic[In, Out]):
             loop.call_soon_threadsafe(self._finish, loop, batch, outcomes)
 
         stored.add_done_callback(done)
-
-    def _store_all(self, items: list[In]) -> list[Out | BaseException]:
-        """In the writer thread: the batch's outcomes, or each item's own error."""
-        try:
-            return list(self.store(items))
-        except Exception as exc:
-            if len(items) == 1:
-                return [exc]
-            log.warning("a batch of %d items failed; storing them one by one", len(items))
-            return [outcome for item in items for outcome in self._store_all([item])]
 
     def _finish(
         self,
@@ -97,19 +101,53 @@ class LoopGroupCommit(Generic[In, Out]):
         self._writer.shutdown(wait=True)
 
 
+class RemoteStore(Protocol):
+    """Another process that stores reports (the intake process), as this one sees it."""
+
+    @property
+    def available(self) -> bool:
+        """False once it is out of reach (reports are then stored here)."""
+        ...
+
+    def put(self, incoming: IncomingReport) -> asyncio.Future[IntakeOutcome]:
+        """Send ``incoming`` to be stored; the future has its outcome (or its error)."""
+        ...
+
+    def close(self) -> None: ...
+
+
 class IntakeBatcher:
     """The intake pipeline with group commit: the reports of one batch are classified
-    together, located, and stored in one transaction, off the event loop."""
+    together, located, and stored in one transaction, off the event loop — here, or by the
+    intake process when one is attached (``store_through``)."""
 
     def __init__(self, pipeline: IntakePipeline, max_batch: int = 256) -> None:
         self.pipeline = pipeline
         self.group: LoopGroupCommit[IncomingReport, IntakeOutcome] = LoopGroupCommit(
             pipeline.submit_prepared_many, max_batch
         )
+        self.remote: RemoteStore | None = None
+
+    @property
+    def stores_elsewhere(self) -> bool:
+        """True while reports are stored by another process (the intake process)."""
+        return self.remote is not None and self.remote.available
+
+    def store_through(self, remote: RemoteStore) -> None:
+        """From now on, reports are stored by ``remote`` while it is available."""
+        self.remote = remote
+
+    def put_here(self, incoming: IncomingReport) -> asyncio.Future[IntakeOutcome]:
+        """Queue ``incoming`` for this process's next batch."""
+        return self.group.put(incoming)
 
     async def submit(self, incoming: IncomingReport) -> IntakeOutcome:
         """Store ``incoming`` with the others of its batch; invalid input raises here."""
+        if self.remote is not None and self.remote.available:
+            return await self.remote.put(incoming)
         return await self.group.put(incoming)
 
     def stop(self) -> None:
+        if self.remote is not None:
+            self.remote.close()
         self.group.stop()

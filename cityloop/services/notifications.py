@@ -49,8 +49,11 @@ class NotificationPolicy:
         clock: Clock,
         public_url: str,
         webhooks: list[str] | None = None,
+        reader: UowFactory | None = None,
     ) -> None:
         self.uow = uow
+        #: For the reads done before the write transaction (the write one when not given).
+        self.reader = reader or uow
         self.city = city
         self.clock = clock
         self.public_url = public_url.rstrip("/")
@@ -69,12 +72,17 @@ class NotificationPolicy:
         }
 
     def __call__(self, batch: list[OutboxMessage]) -> None:
-        """Write the notifications of a whole relayed batch in one transaction."""
+        """Write the notifications of a whole relayed batch in one transaction.
+
+        The events are read before it begins: a writer holds the database's one write lock
+        (SQLite) for as short a time as it can, the intake's commits wait for it.
+        """
         wanted = [m for m in batch if m.name in self.rules]
         if not wanted:
             return
+        with self.reader() as r:
+            events = r.events.get_many([m.aggregate_id for m in wanted])
         with self.uow() as uow:
-            events = uow.events.get_many([m.aggregate_id for m in wanted])
             for msg in wanted:
                 event = events.get(msg.aggregate_id)
                 if event is None:

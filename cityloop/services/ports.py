@@ -24,6 +24,11 @@ class ConcurrencyError(Exception):
     """Someone else changed the aggregate since it was loaded; reload and retry."""
 
 
+class StoreUnavailable(Exception):
+    """The store stopped while it had the request: it may or may not have been stored, and
+    sending it again is safe (a repeated report joins the event the first one made)."""
+
+
 @dataclass(frozen=True, slots=True)
 class EventQuery:
     """Filters for listing events, always within a principal's scope (None: no scope)."""

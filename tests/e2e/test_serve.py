@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 
 def _free_port() -> int:
@@ -44,7 +47,9 @@ def test_serve_starts_on_a_fresh_database_and_serves_the_city(
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                    assert json.load(r)["city"] == "YZ"
+                    health = json.load(r)
+                    assert health["city"] == "YZ"
+                    assert health["intake"] == "intake process"
                     break
             except OSError:
                 assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
@@ -136,6 +141,10 @@ def test_serve_with_two_workers_shares_one_database_and_relays_each_message_once
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert "2 worker processes" in out
+    # both workers stored through the one intake process, which stopped with the server
+    intake_pid = int(re.search(r"intake process pid (\d+)", out).group(1))  # type: ignore[union-attr]
+    with pytest.raises(ProcessLookupError):
+        os.kill(intake_pid, 0)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(points)
         assert (

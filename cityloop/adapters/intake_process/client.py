@@ -1,0 +1,204 @@
+"""A server process's side of the intake process: its reports go there to be stored.
+
+Reports are sent as they come — those that reach the event loop in one turn travel together
+— with any number of batches on the way, so that the intake process stores one while the
+server parses the next requests and answers the last ones; a receiver thread takes the
+answers, which come back in the order the batches were sent, and hands each to its request.
+
+If the intake process cannot be reached, or stops, this process stores its reports itself from
+then on (said once in the log). The reports the intake process had when it stopped get
+`StoreUnavailable` (503): they may or may not have been stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections import deque
+from multiprocessing.connection import Client, Connection
+
+from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch
+from cityloop.domain.clock import Clock
+from cityloop.services.intake import IncomingReport, IntakeOutcome
+from cityloop.services.intake_batch import IntakeBatcher
+from cityloop.services.ports import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+STOPPED = (
+    "the intake process stopped while it had this report, which may or may not have been "
+    "stored; send it again (a repeated report joins the event the first one made)"
+)
+
+_Futures = list["asyncio.Future[IntakeOutcome]"]
+_Pending = list[tuple[IncomingReport, "asyncio.Future[IntakeOutcome]"]]
+_InFlight = tuple[asyncio.AbstractEventLoop, _Futures]
+
+
+class IntakeClient:
+    """The intake process as a `RemoteStore` of the intake batcher; ``fallback`` stores a
+    report in this process (used once the intake process is out of reach)."""
+
+    def __init__(
+        self,
+        address: str,
+        authkey: bytes,
+        clock: Clock,
+        fallback: IntakeBatcher,
+    ) -> None:
+        self.address = address
+        self.authkey = authkey
+        self.clock = clock
+        self.fallback = fallback
+        self._conn: Connection | None = None
+        self._available = True
+        self._pending: _Pending = []
+        self._scheduled = False
+        self._in_flight: deque[_InFlight] = deque()
+        self._lock = threading.Lock()  # the in-flight queue and the connection's state
+
+    @property
+    def available(self) -> bool:
+        return self._available
+
+    def put(self, incoming: IncomingReport) -> asyncio.Future[IntakeOutcome]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IntakeOutcome] = loop.create_future()
+        self._pending.append((incoming, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._send, loop)
+        return future
+
+    def _send(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the loop: send what came in this turn."""
+        self._scheduled = False
+        batch, self._pending = self._pending, []
+        conn = self._connection()
+        if conn is None:
+            self._store_here(batch)
+            return
+        entry: _InFlight = (loop, [future for _, future in batch])
+        with self._lock:
+            self._in_flight.append(entry)
+        try:
+            conn.send(Batch(self.clock.now(), [incoming for incoming, _ in batch]))
+        except OSError as exc:  # it did not get this batch: store it here
+            with self._lock:
+                unsent = entry in self._in_flight
+                if unsent:
+                    self._in_flight.remove(entry)
+            self._give_up(exc)
+            if unsent:
+                self._store_here(batch)
+
+    def _store_here(self, batch: _Pending) -> None:
+        for incoming, future in batch:
+            _forward(self.fallback.put_here(incoming), future)
+
+    def _connection(self) -> Connection | None:
+        if not self._available:
+            return None
+        if self._conn is None:
+            try:
+                conn = Client(self.address, "AF_UNIX", authkey=self.authkey)
+            except Exception as exc:
+                self._give_up(exc)
+                return None
+            self._conn = conn
+            threading.Thread(
+                target=self._receive, args=(conn,), name="cityloop-intake-answers", daemon=True
+            ).start()
+        return self._conn
+
+    def _receive(self, conn: Connection) -> None:
+        """In the receiver thread: hand each answer to the requests of its batch."""
+        while True:
+            try:
+                answer: list[IntakeOutcome | BaseException] = conn.recv()
+            except Exception as exc:  # it stopped (or this process is closing the connection)
+                self._give_up(exc)
+                return
+            with self._lock:
+                entry = self._in_flight.popleft() if self._in_flight else None
+            if entry is None or len(answer) != len(entry[1]):
+                self._give_up(RuntimeError("an answer that matches no batch sent"))
+                if entry is not None:
+                    _fail(*entry)
+                return
+            loop, futures = entry
+            loop.call_soon_threadsafe(_settle, futures, answer)
+
+    def _give_up(self, why: BaseException) -> None:
+        with self._lock:
+            if not self._available:
+                return
+            self._available = False
+            lost = list(self._in_flight)
+            self._in_flight.clear()
+            conn, self._conn = self._conn, None
+        log.error(
+            "the intake process at %s is out of reach (%s: %s); this process stores its "
+            "reports itself from now on",
+            self.address,
+            type(why).__name__,
+            why,
+        )
+        for entry in lost:
+            _fail(*entry)
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._available = False
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+
+def _settle(futures: _Futures, outcomes: list[IntakeOutcome | BaseException]) -> None:
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if future.done():  # a client that went away cancelled its request
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def _fail(loop: asyncio.AbstractEventLoop, futures: _Futures) -> None:
+    errors: list[IntakeOutcome | BaseException] = [StoreUnavailable(STOPPED) for _ in futures]
+    loop.call_soon_threadsafe(_settle, futures, errors)
+
+
+def _forward(source: asyncio.Future[IntakeOutcome], target: asyncio.Future[IntakeOutcome]) -> None:
+    def copy(done: asyncio.Future[IntakeOutcome]) -> None:
+        if target.done():
+            return
+        if done.exception() is not None:
+            target.set_exception(done.exception())  # type: ignore[arg-type]
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
+def store_through_intake_process(
+    batcher: IntakeBatcher, clock: Clock, address: str, authkey: bytes
+) -> IntakeClient:
+    """From now on ``batcher`` stores through the intake process at ``address``."""
+    client = IntakeClient(address, authkey, clock, batcher)
+    batcher.store_through(client)
+    return client
+
+
+def store_through_environ(batcher: IntakeBatcher, clock: Clock) -> IntakeClient | None:
+    """As ``store_through_intake_process``, where the environment names an intake process
+    (a server worker started by `cityloop serve --workers N`)."""
+    address, key = os.environ.get(SOCKET_ENV), os.environ.get(AUTHKEY_ENV)
+    if not address or not key:
+        return None
+    return store_through_intake_process(batcher, clock, address, bytes.fromhex(key))

@@ -1,0 +1,193 @@
+"""The intake process itself: `python -m cityloop.adapters.intake_process.server`.
+
+`cityloop serve` starts it (see `launch`) with the server's settings in the environment and
+the socket's path and key in `CITYLOOP_INTAKE_SOCKET` / `CITYLOOP_INTAKE_AUTHKEY`. It builds
+the same application as a server process (without migrating: the server already has), loads
+the model, the locator and the address table, and only then creates its socket, so that a
+server never sends to a process that is not ready. One thread per connected server receives
+batches; one store thread takes every batch waiting, from all servers, and stores them in one
+transaction (one by one if that fails, so one bad report sinks no other), then answers each
+server with its reports' outcomes; classification and location happen as batches arrive, in
+the threads that receive them, beside the store. It stops when its standard input closes:
+when the server that started it stops, or dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from multiprocessing.connection import Connection, Listener
+
+from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch, portable
+from cityloop.domain.clock import HandedClock
+from cityloop.services.intake import IncomingReport, IntakeOutcome, IntakePipeline, Prepared
+from cityloop.services.intake_batch import each_or_error
+
+log = logging.getLogger(__name__)
+
+#: A received batch, prepared: where to answer, the sender's time, each report prepared or
+#: the error that stopped it.
+_Work = tuple[Connection, datetime, list[Prepared | BaseException]]
+
+
+def prepare_each(
+    pipeline: IntakePipeline, reports: list[IncomingReport]
+) -> list[Prepared | BaseException]:
+    """The reports classified (in one pass) and located; if one is invalid, each on its own,
+    so that each gets its own preparation or its own error."""
+    try:
+        return list(pipeline.prepare_many(reports))
+    except Exception as exc:
+        if len(reports) == 1:
+            return [exc]
+    out: list[Prepared | BaseException] = []
+    for report in reports:
+        try:
+            out.extend(pipeline.prepare_many([report]))
+        except Exception as exc:
+            out.append(exc)
+    return out
+
+
+class IntakeServer:
+    """Receives batches from any number of connections and stores them together.
+
+    Each connection's thread prepares what it receives (classification, location: mostly
+    Python) while the store thread stores the batches prepared before (mostly SQLite, which
+    runs outside the interpreter lock); the store thread takes every prepared batch waiting,
+    from all connections, into one transaction.
+    """
+
+    def __init__(
+        self, pipeline: IntakePipeline, clock: HandedClock | None = None, max_batch: int = 1024
+    ) -> None:
+        self.pipeline = pipeline
+        self.clock = clock
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
+        self._storing = threading.Thread(target=self._store_loop, name="intake-store")
+        self._connections: list[Connection] = []
+
+    def serve(self, listener: Listener) -> None:
+        """Accept servers on ``listener`` and store what they send, in background threads."""
+        self._storing.start()
+        threading.Thread(
+            target=self._accept, args=(listener,), name="intake-accept", daemon=True
+        ).start()
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Store what has been received, answer it, then stop."""
+        self._queue.put(None)
+        self._storing.join(timeout_s)
+        for conn in self._connections:
+            conn.close()
+
+    def _accept(self, listener: Listener) -> None:
+        while True:
+            try:
+                conn = listener.accept()
+            except OSError:  # the listener was closed: stopping
+                return
+            except Exception as exc:  # a peer without the key, or one that hung up at once
+                log.warning("refused a connection to the intake process: %s", exc)
+                continue
+            self._connections.append(conn)
+            threading.Thread(
+                target=self._receive, args=(conn,), name="intake-receive", daemon=True
+            ).start()
+
+    def _receive(self, conn: Connection) -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):  # the server process stopped
+                return
+            except Exception:
+                log.exception("an unreadable message; closing that connection")
+                conn.close()
+                return
+            if not isinstance(message, Batch):
+                log.error("expected a batch of reports, got %s", type(message).__name__)
+                conn.close()
+                return
+            self._queue.put((conn, message.now, prepare_each(self.pipeline, message.reports)))
+
+    def _store_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            work, stopping = [first], False
+            size = len(first[2])
+            while size < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                work.append(more)
+                size += len(more[2])
+            self._store(work)
+            if stopping:
+                return
+
+    def _store(self, work: list[_Work]) -> None:
+        if self.clock is not None:
+            self.clock.hand_over(max(now for _, now, _ in work))
+        ready = [p for _, _, items in work for p in items if not isinstance(p, BaseException)]
+        store: Callable[[list[Prepared]], list[IntakeOutcome]] = self.pipeline.store_prepared
+        outcomes = each_or_error(store, ready)  # each outcome, or that report's error
+        stored = iter(outcomes)
+        for conn, _, items in work:
+            answer = [
+                portable(p) if isinstance(p, BaseException) else _portable(next(stored))
+                for p in items
+            ]
+            try:
+                conn.send(answer)
+            except OSError:
+                log.warning("a server process went away before its answer was sent")
+
+
+def _portable(outcome: IntakeOutcome | BaseException) -> IntakeOutcome | BaseException:
+    return portable(outcome) if isinstance(outcome, BaseException) else outcome
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s intake-process %(levelname)s %(message)s"
+    )
+    log.setLevel(logging.INFO)
+    # Ctrl-C reaches the whole process group: the server decides when this process stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from cityloop.bootstrap import bootstrap
+    from cityloop.settings import Settings
+
+    address, authkey = os.environ[SOCKET_ENV], bytes.fromhex(os.environ[AUTHKEY_ENV])
+    settings = Settings().model_copy(update={"seed_demo_users": False})
+    clock = None
+    if settings.clock_stepped or settings.clock_speed != 1.0:
+        clock = HandedClock(0.0 if settings.clock_stepped else settings.clock_speed)
+    container = bootstrap(settings, clock=clock, migrate=False)
+    container.warm_up(follow_vital_signs=False)
+    server = IntakeServer(container.intake, clock)
+    listener = Listener(address, "AF_UNIX", authkey=authkey)  # the socket appears: ready
+    server.serve(listener)
+    log.info("ready on %s (pid %d)", address, os.getpid())
+    sys.stdin.buffer.read()  # until the server closes it (or dies)
+    listener.close()
+    server.stop()
+    container.engine.dispose()
+    log.info("stopped")
+
+
+if __name__ == "__main__":
+    main()
