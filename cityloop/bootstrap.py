@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 from cityloop.adapters.notify import WebhookSender
 from cityloop.adapters.sql.engine import create_engine
-from cityloop.adapters.sql.leader import AlwaysLeader, LeaderLock, leader_lock
+from cityloop.adapters.sql.leader import AlwaysLeader, LeaderLock, leader_lock, relay_guard
 from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.spatial import choose as choose_spatial
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -288,7 +288,7 @@ def bootstrap(
         return SqlUnitOfWork(engine, write=False)
 
     handlers = Handlers(uow, city, clock)
-    bus = MessageBus(handlers, uow, clock, reader)
+    bus = MessageBus(handlers, uow, clock, reader, relay_guard(engine))
     link = _nats_link(settings)
     router = None
     intake_queue = None

@@ -51,7 +51,7 @@ class BackgroundWorker:
                 if not reconciled:  # what a crash cut off between a warning and its event
                     self.container.telemetry.reconcile()
                     reconciled = True
-                self.container.bus.relay()
+                self.container.bus.relay(wait=False)  # skipped while another process relays
                 checkpoint(self.container.engine)
                 if waited >= interval and not stepped:
                     self.container.tick()

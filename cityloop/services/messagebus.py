@@ -16,7 +16,7 @@ from cityloop.domain.clock import Clock
 from cityloop.domain.event import Event
 from cityloop.services.commands import Command
 from cityloop.services.handlers import Handlers, UowFactory
-from cityloop.services.ports import OutboxMessage
+from cityloop.services.ports import OutboxMessage, RelayGuard
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,11 @@ class MessageBus:
         uow: UowFactory,
         clock: Clock,
         reader: UowFactory | None = None,
+        guard: RelayGuard | None = None,
     ) -> None:
         self.handlers = handlers
+        #: Keeps relay rounds of different processes apart (none needed for one process).
+        self.guard = guard
         self.uow = uow
         self.reader = reader or uow
         self.clock = clock
@@ -62,40 +65,49 @@ class MessageBus:
         self.relay()
         return result
 
-    def relay(self) -> int:
+    def relay(self, wait: bool = True) -> int:
         """Deliver unpublished outbox messages to subscribers; return how many were sent.
 
         Subscribers run outside any transaction (they open their own); a message is marked
         published after delivery, so a crash in between delivers it again (at least once).
+        One round runs at a time among the processes sharing the store (the guard); without
+        ``wait``, a round another process is running makes this one return 0 at once.
         """
-        sent = 0
         with self._relay_lock:
-            while True:
-                with self.reader() as uow:
-                    batch = list(uow.unpublished())
-                if not batch:
-                    break
-                try:
-                    for sink in self.sinks:
-                        sink(batch)
-                except Exception:
-                    log.exception("the shared bus took no batch; relaying again later")
-                    return sent
-                for msg in batch:
-                    for sub in (*self.subscribers.get(msg.name, ()), *self.subscribers[ALL]):
-                        try:
-                            sub(msg)
-                        except Exception:
-                            log.exception("subscriber %r failed on %s %s", sub, msg.name, msg.id)
-                for batch_sub in self.batch_subscribers:
+            if self.guard is not None and not self.guard.acquire(wait):
+                return 0
+            try:
+                return self._relay()
+            finally:
+                if self.guard is not None:
+                    self.guard.release()
+
+    def _relay(self) -> int:
+        sent = 0
+        while True:
+            with self.reader() as uow:
+                batch = list(uow.unpublished())
+            if not batch:
+                break
+            try:
+                for sink in self.sinks:
+                    sink(batch)
+            except Exception:
+                log.exception("the shared bus took no batch; relaying again later")
+                return sent
+            for msg in batch:
+                for sub in (*self.subscribers.get(msg.name, ()), *self.subscribers[ALL]):
                     try:
-                        batch_sub(batch)
+                        sub(msg)
                     except Exception:
-                        log.exception(
-                            "subscriber %r failed on a batch of %d", batch_sub, len(batch)
-                        )
-                with self.uow() as uow:
-                    uow.mark_published([m.id for m in batch], self.clock.now())
-                    uow.commit()
-                sent += len(batch)
+                        log.exception("subscriber %r failed on %s %s", sub, msg.name, msg.id)
+            for batch_sub in self.batch_subscribers:
+                try:
+                    batch_sub(batch)
+                except Exception:
+                    log.exception("subscriber %r failed on a batch of %d", batch_sub, len(batch))
+            with self.uow() as uow:
+                uow.mark_published([m.id for m in batch], self.clock.now())
+                uow.commit()
+            sent += len(batch)
         return sent

@@ -24,6 +24,17 @@ class ConcurrencyError(Exception):
     """Someone else changed the aggregate since it was loaded; reload and retry."""
 
 
+class RelayGuard(Protocol):
+    """One outbox relay round at a time among the processes sharing a store: a message is
+    marked published before the next round reads the outbox, so none is delivered twice."""
+
+    def acquire(self, wait: bool) -> bool:
+        """True once held; with ``wait`` off, False at once when another process holds it."""
+        ...
+
+    def release(self) -> None: ...
+
+
 class StoreUnavailable(Exception):
     """The store stopped while it had the request: it may or may not have been stored, and
     sending it again is safe (a repeated report joins the event the first one made)."""

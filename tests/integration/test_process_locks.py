@@ -1,5 +1,5 @@
 """Several processes on one database: writers queue on one lock, one process leads background
-work (real SQLite files, real PostgreSQL)."""
+work, one relays the outbox at a time (real SQLite files, real PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,17 @@ import time
 from pathlib import Path
 
 from cityloop.adapters.sql.engine import WriterLock, create_engine, write_lock
-from cityloop.adapters.sql.leader import AlwaysLeader, FileLeader, PostgresLeader, leader_lock
+from cityloop.adapters.sql.leader import (
+    AlwaysLeader,
+    FileGuard,
+    FileLeader,
+    NoGuard,
+    PostgresGuard,
+    PostgresLeader,
+    leader_lock,
+    relay_guard,
+)
+from cityloop.services.ports import RelayGuard
 from tests.services import fresh_postgres_database
 
 
@@ -76,3 +86,86 @@ def test_one_postgres_leader_at_a_time_and_the_next_takes_over() -> None:
         finally:
             one.dispose()
             two.dispose()
+
+
+def _one_relay_round_at_a_time(a: RelayGuard, b: RelayGuard) -> None:
+    assert a.acquire(wait=False)
+    assert not b.acquire(wait=False)  # another process's round is on: skip at once
+    order: list[str] = []
+    waiter = threading.Thread(target=lambda: (b.acquire(wait=True), order.append("b")))
+    waiter.start()
+    time.sleep(0.2)
+    assert order == []  # a waiting round waits for the one that runs
+    order.append("a done")
+    a.release()
+    waiter.join(timeout=10)
+    assert order == ["a done", "b"]
+    b.release()
+    assert a.acquire(wait=False)
+    a.release()
+
+
+def test_one_relay_round_at_a_time_on_a_sqlite_file(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    a, b = relay_guard(engine), relay_guard(engine)
+    assert isinstance(a, FileGuard)
+    _one_relay_round_at_a_time(a, b)
+    assert isinstance(relay_guard(create_engine("sqlite://")), NoGuard)
+    engine.dispose()
+
+
+def test_one_relay_round_at_a_time_on_postgres() -> None:
+    with fresh_postgres_database() as url:
+        one, two = create_engine(url), create_engine(url)
+        try:
+            a, b = relay_guard(one), relay_guard(two)
+            assert isinstance(a, PostgresGuard)
+            _one_relay_round_at_a_time(a, b)
+        finally:
+            one.dispose()
+            two.dispose()
+
+
+def test_two_processes_relaying_at_once_deliver_each_message_once(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from cityloop.adapters.sql.migrate import upgrade
+    from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
+    from cityloop.domain.clock import FixedClock
+    from cityloop.services.messagebus import MessageBus
+    from cityloop.services.ports import OutboxMessage
+
+    url = f"sqlite:///{tmp_path / 'relay.db'}"
+    engines = [create_engine(url), create_engine(url)]  # two processes' engines, one file
+    upgrade(engines[0])
+    with engines[0].begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO outbox (aggregate_id, name, at, payload) VALUES "
+            + ", ".join(f"('e{i}', 'Ping', '2026-12-01T08:00:00', '{{}}')" for i in range(300))
+        )
+    seen: list[str] = []
+
+    def bus(engine: object) -> MessageBus:
+        b = MessageBus(
+            None,  # type: ignore[arg-type]  (no commands here, only the relay)
+            lambda: SqlUnitOfWork(engine),  # type: ignore[arg-type]
+            FixedClock(datetime(2026, 12, 1, 8, 0, tzinfo=UTC)),
+            guard=relay_guard(engine),  # type: ignore[arg-type]
+        )
+
+        def slow(batch: list[OutboxMessage]) -> None:
+            time.sleep(0.05)  # a round takes a while: the other one would read the same rows
+            seen.extend(m.aggregate_id for m in batch)
+
+        b.subscribe_batch(slow)
+        return b
+
+    buses = [bus(e) for e in engines]
+    threads = [threading.Thread(target=b.relay) for b in buses]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(seen) == sorted(f"e{i}" for i in range(300))  # each once
+    for e in engines:
+        e.dispose()

@@ -10,6 +10,10 @@ until it exits; the others try again each round, so when the leader dies one of 
 - PostgreSQL: a session advisory lock (``pg_try_advisory_lock``) on a connection of its own;
   the server drops it when the connection ends.
 - In-memory SQLite (one process by definition): always the leader.
+
+Every process still relays the outbox right after the commands it handles, so relay rounds
+take a lock of their own (`relay_guard`: ``<database>-relay.lock``, or a second advisory key),
+held for one round: a round reads the outbox only after the last one marked what it sent.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from cityloop.services.ports import RelayGuard
 
 try:
     import fcntl
@@ -118,6 +124,94 @@ class PostgresLeader:
             except sa.exc.DBAPIError:
                 pass
             self._drop()
+
+
+#: The advisory lock key of the outbox relay (one relay round at a time, in any process).
+RELAY_KEY = ADVISORY_KEY + 1
+
+
+class NoGuard:
+    """One process by definition (in-memory SQLite)."""
+
+    def acquire(self, wait: bool) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
+
+
+class FileGuard:
+    """An exclusive ``flock`` on a file beside the SQLite database."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, wait: bool) -> bool:
+        if fcntl is None:
+            return True
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None and fcntl is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+class PostgresGuard:
+    """A session advisory lock, on a connection held for the round."""
+
+    def __init__(self, engine: Engine, key: int = RELAY_KEY) -> None:
+        self.engine = engine
+        self.key = key
+        self._conn: Connection | None = None
+
+    def acquire(self, wait: bool) -> bool:
+        conn = self.engine.connect()
+        try:
+            if wait:
+                conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": self.key})
+                held = True
+            else:
+                held = conn.execute(
+                    sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+                ).scalar_one()
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        if not held:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+            conn.commit()
+        except sa.exc.DBAPIError:
+            pass  # closing the connection drops the lock anyway
+        finally:
+            conn.close()
+
+
+def relay_guard(engine: Engine) -> RelayGuard:
+    """The relay guard that fits the engine's database."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return PostgresGuard(engine)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return FileGuard(f"{url.database}-relay.lock")
+    return NoGuard()
 
 
 def leader_lock(engine: Engine) -> LeaderLock:
