@@ -39,6 +39,17 @@ def each_or_error(
         return [outcome for item in items for outcome in each_or_error(store, [item])]
 
 
+def settle(futures: list[asyncio.Future[Out]], outcomes: list[Out | BaseException]) -> None:
+    """On the loop: give each waiting request its outcome, or its error."""
+    for future, outcome in zip(futures, outcomes, strict=True):
+        if future.done():  # a client that went away cancelled its request
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
 class LoopGroupCommit(Generic[In, Out]):
     """Group commit for an event loop: items are gathered on the loop and stored in batches
     of at most ``max_batch`` on one writer thread, one batch at a time.
@@ -84,13 +95,7 @@ class LoopGroupCommit(Generic[In, Out]):
         batch: list[tuple[In, asyncio.Future[Out]]],
         outcomes: list[Out | BaseException],
     ) -> None:
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if future.done():  # a client that went away cancelled its request
-                continue
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        settle([future for _, future in batch], outcomes)
         if self._pending:
             self._flush(loop)
         else:

@@ -22,7 +22,7 @@ from multiprocessing.connection import Client, Connection
 from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch
 from cityloop.domain.clock import Clock
 from cityloop.services.intake import IncomingReport, IntakeOutcome
-from cityloop.services.intake_batch import IntakeBatcher
+from cityloop.services.intake_batch import IntakeBatcher, settle
 from cityloop.services.ports import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class IntakeClient:
                     _fail(*entry)
                 return
             loop, futures = entry
-            loop.call_soon_threadsafe(_settle, futures, answer)
+            loop.call_soon_threadsafe(settle, futures, answer)
 
     def _give_up(self, why: BaseException) -> None:
         with self._lock:
@@ -159,29 +159,15 @@ class IntakeClient:
             conn.close()
 
 
-def _settle(futures: _Futures, outcomes: list[IntakeOutcome | BaseException]) -> None:
-    for future, outcome in zip(futures, outcomes, strict=True):
-        if future.done():  # a client that went away cancelled its request
-            continue
-        if isinstance(outcome, BaseException):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
-
-
 def _fail(loop: asyncio.AbstractEventLoop, futures: _Futures) -> None:
     errors: list[IntakeOutcome | BaseException] = [StoreUnavailable(STOPPED) for _ in futures]
-    loop.call_soon_threadsafe(_settle, futures, errors)
+    loop.call_soon_threadsafe(settle, futures, errors)
 
 
 def _forward(source: asyncio.Future[IntakeOutcome], target: asyncio.Future[IntakeOutcome]) -> None:
     def copy(done: asyncio.Future[IntakeOutcome]) -> None:
-        if target.done():
-            return
-        if done.exception() is not None:
-            target.set_exception(done.exception())  # type: ignore[arg-type]
-        else:
-            target.set_result(done.result())
+        error = done.exception()
+        settle([target], [done.result() if error is None else error])
 
     source.add_done_callback(copy)
 

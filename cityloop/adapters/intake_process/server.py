@@ -147,10 +147,7 @@ class IntakeServer:
         outcomes = each_or_error(store, ready)  # each outcome, or that report's error
         stored = iter(outcomes)
         for conn, _, items in work:
-            answer = [
-                portable(p) if isinstance(p, BaseException) else _portable(next(stored))
-                for p in items
-            ]
+            answer = [_portable(p if isinstance(p, BaseException) else next(stored)) for p in items]
             try:
                 conn.send(answer)
             except OSError:
