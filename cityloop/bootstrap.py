@@ -43,7 +43,7 @@ from cityloop.services.intake_batch import IntakeBatcher, LoopGroupCommit
 from cityloop.services.intake_ports import AddressLocator, TextClassifier
 from cityloop.services.messagebus import MessageBus
 from cityloop.services.notifications import LogSender, NotificationDispatcher, NotificationPolicy
-from cityloop.services.ports import UnitOfWork
+from cityloop.services.ports import CommitPolicy, UnitOfWork
 from cityloop.services.supervision import Supervisor
 from cityloop.services.telemetry import TelemetryService
 from cityloop.services.uploads import UploadService
@@ -84,12 +84,14 @@ class Container:
     intake_queue: IntakeQueue | None = None
     #: On NATS: the telemetry stream feeding this process's vital signs (`follow_vital_signs`).
     vitals_feed: NatsVitalsFeed | None = None
+    #: What every write transaction does beside its own change (the notifications).
+    policies: tuple[CommitPolicy, ...] = ()
     _ticking: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: The clock's time at the start of the last round of background work.
     last_tick: datetime | None = None
 
     def uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, policies=self.policies)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for reads only (no write lock on SQLite)."""
@@ -281,8 +283,11 @@ def bootstrap(
         upgrade(engine)
     engine = choose_spatial(engine, settings.postgis, install_missing=migrate)
 
+    notices = NotificationPolicy(city, clock, settings.public_url, settings.webhook_urls)
+    policies = (notices,)
+
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, policies=policies)
 
     def reader() -> UnitOfWork:
         return SqlUnitOfWork(engine, write=False)
@@ -303,9 +308,6 @@ def bootstrap(
         bus.add_sink(NatsOutboxSink(link))
         router = TelemetryRouter(city, clock, NatsTelemetryForwarder(link))
         intake_queue = NatsIntakeQueue(link)
-    bus.subscribe_batch(
-        NotificationPolicy(uow, city, clock, settings.public_url, settings.webhook_urls, reader)
-    )
     notifier = NotificationDispatcher(
         uow,
         clock,
@@ -359,6 +361,7 @@ def bootstrap(
         leader_lock(engine),
         link,
         intake_queue,
+        policies=policies,
     )
 
 

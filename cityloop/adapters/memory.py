@@ -18,6 +18,7 @@ from cityloop.domain.user import User
 from cityloop.services.dedup import Circle
 from cityloop.services.ports import (
     ApiKey,
+    CommitPolicy,
     ConcurrencyError,
     EventPage,
     EventQuery,
@@ -374,8 +375,11 @@ class MemoryPlanActivationRepository:
 
 
 class MemoryUnitOfWork(UnitOfWork):
-    def __init__(self, store: MemoryStore | None = None) -> None:
+    def __init__(
+        self, store: MemoryStore | None = None, policies: Sequence[CommitPolicy] = ()
+    ) -> None:
         self.store = store or MemoryStore()
+        self.policies = policies
         self._pending: dict[str, Event] = {}
         self._outbox: list[DomainEvent] = []
         self.committed = 0
@@ -422,3 +426,8 @@ class MemoryUnitOfWork(UnitOfWork):
 
     def mark_published(self, ids: list[int], at: datetime) -> None:
         self.store.published.update(ids)
+
+    def mark_oldest_published(self, at: datetime, limit: int = 5000) -> int:
+        oldest = [m.id for m in self.unpublished(limit)]
+        self.store.published.update(oldest)
+        return len(oldest)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[OutboxMessage], None]
 BatchSubscriber = Callable[[list[OutboxMessage]], None]
 ALL = "*"
+#: Messages marked published per transaction when nobody subscribes (a short write lock).
+MARK_AT_ONCE = 5000
 
 
 class MessageBus:
@@ -83,6 +85,8 @@ class MessageBus:
                     self.guard.release()
 
     def _relay(self) -> int:
+        if not (self.sinks or self.batch_subscribers or any(self.subscribers.values())):
+            return self._mark_all()
         sent = 0
         while True:
             with self.reader() as uow:
@@ -111,3 +115,17 @@ class MessageBus:
                 uow.commit()
             sent += len(batch)
         return sent
+
+    def _mark_all(self) -> int:
+        """Nobody to deliver to: mark the messages published, oldest first, unread."""
+        with self.reader() as r:  # no write lock when there is nothing to mark
+            if next(iter(r.unpublished(limit=1)), None) is None:
+                return 0
+        marked = 0
+        while True:
+            with self.uow() as uow:
+                done = uow.mark_oldest_published(self.clock.now(), MARK_AT_ONCE)
+                uow.commit()
+            marked += done
+            if done < MARK_AT_ONCE:
+                return marked

@@ -1,8 +1,9 @@
 """Notifications: who is told what when an event moves, and their delivery.
 
-Domain events from the outbox become notifications: an inbox item for a unit, a centre or a
-user; an SMS or e-mail to a citizen with a personal link (verify, rate); a copy to every
-configured webhook. Delivery goes through pluggable senders; the default writes to the log.
+An event's domain events become notifications in the transaction that records them: an
+inbox item for a unit, a centre or a user; an SMS or e-mail to a citizen with a personal link
+(verify, rate); a copy to every configured webhook. Delivery goes through pluggable senders;
+the default writes to the log.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 
 from cityloop.city.model import City
 from cityloop.domain.clock import Clock
-from cityloop.domain.event import Event
+from cityloop.domain.event import DomainEvent, Event
 from cityloop.services.handlers import UowFactory
-from cityloop.services.ports import Notification, OutboxMessage, UnitOfWork
+from cityloop.services.ports import Notification, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -39,27 +40,26 @@ class LogSender:
         log.info("%s to %s: %s — %s %s", self.channel, n.recipient, n.title, n.body, n.link or "")
 
 
+Rule = Callable[[UnitOfWork, Event, DomainEvent], list[Notification]]
+
+
 class NotificationPolicy:
-    """Turns stored domain events into notifications (a bus subscriber)."""
+    """Writes the notifications of an event's change in the transaction that changes it (a
+    commit policy of the unit of work): an event is never dispatched, overdue or closed
+    without its notices, and no notice tells of a change that was rolled back."""
 
     def __init__(
         self,
-        uow: UowFactory,
         city: City,
         clock: Clock,
         public_url: str,
         webhooks: list[str] | None = None,
-        reader: UowFactory | None = None,
     ) -> None:
-        self.uow = uow
-        #: For the reads done before the write transaction (the write one when not given).
-        self.reader = reader or uow
         self.city = city
         self.clock = clock
         self.public_url = public_url.rstrip("/")
         self.webhooks = list(webhooks or [])
-        self.rules: dict[str, Callable[[UnitOfWork, Event, OutboxMessage], list[Notification]]]
-        self.rules = {
+        self.rules: dict[str, Rule] = {
             "EventDispatched": self._dispatched,
             "EventReturned": self._to_centre("returned", "事件被退回 / Event returned"),
             "EventDeadlineNear": self._to_lead("reminder", "办理时限将到 / Deadline near"),
@@ -71,36 +71,31 @@ class NotificationPolicy:
             "EventVerificationRejected": self._to_lead("rejected", "核查未通过 / Not fixed"),
         }
 
-    def __call__(self, batch: list[OutboxMessage]) -> None:
-        """Write the notifications of a whole relayed batch in one transaction.
-
-        The events are read before it begins: a writer holds the database's one write lock
-        (SQLite) for as short a time as it can, the intake's commits wait for it.
-        """
-        wanted = [m for m in batch if m.name in self.rules]
-        if not wanted:
-            return
-        with self.reader() as r:
-            events = r.events.get_many([m.aggregate_id for m in wanted])
-        with self.uow() as uow:
-            for msg in wanted:
-                event = events.get(msg.aggregate_id)
-                if event is None:
-                    continue
-                for n in self.rules[msg.name](uow, event, msg):
-                    uow.notifications.add(n)
-                    for url in self.webhooks:
-                        uow.notifications.add(
-                            replace(
-                                n,
-                                channel="webhook",
-                                recipient_kind="webhook",
-                                recipient=url,
-                                status="pending",
-                                sent_at=None,
-                            )
+    def __call__(self, uow: UnitOfWork, changes: list[tuple[Event, DomainEvent]]) -> None:
+        """Add the notifications of a transaction's domain events to it. A rule that fails is
+        logged and gives no notice; it never undoes the change it was to tell of."""
+        for event, change in changes:
+            rule = self.rules.get(change.name)
+            if rule is None:
+                continue
+            try:
+                notes = rule(uow, event, change)
+            except Exception:
+                log.exception("no notifications for %s of %s", change.name, event.ref)
+                continue
+            for n in notes:
+                uow.notifications.add(n)
+                for url in self.webhooks:
+                    uow.notifications.add(
+                        replace(
+                            n,
+                            channel="webhook",
+                            recipient_kind="webhook",
+                            recipient=url,
+                            status="pending",
+                            sent_at=None,
                         )
-            uow.commit()
+                    )
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -131,19 +126,15 @@ class NotificationPolicy:
         code = chain.code_at_name(level) if chain is not None else None
         return code or self.city.code
 
-    def _to_centre(
-        self, kind: str, title: str
-    ) -> Callable[[UnitOfWork, Event, OutboxMessage], list[Notification]]:
-        def rule(uow: UnitOfWork, event: Event, msg: OutboxMessage) -> list[Notification]:
+    def _to_centre(self, kind: str, title: str) -> Rule:
+        def rule(uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
             note = str(msg.payload.get("note") or event.title)
             return [self._note(event, kind, "centre", self._centre_code(event), title, body=note)]
 
         return rule
 
-    def _to_lead(
-        self, kind: str, title: str
-    ) -> Callable[[UnitOfWork, Event, OutboxMessage], list[Notification]]:
-        def rule(uow: UnitOfWork, event: Event, msg: OutboxMessage) -> list[Notification]:
+    def _to_lead(self, kind: str, title: str) -> Rule:
+        def rule(uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
             if not event.lead_unit:
                 return []
             note = str(msg.payload.get("note") or event.title)
@@ -151,7 +142,7 @@ class NotificationPolicy:
 
         return rule
 
-    def _dispatched(self, uow: UnitOfWork, event: Event, msg: OutboxMessage) -> list[Notification]:
+    def _dispatched(self, uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
         out = []
         if event.lead_unit:
             out.append(
@@ -163,7 +154,7 @@ class NotificationPolicy:
         )
         return out
 
-    def _overdue(self, uow: UnitOfWork, event: Event, msg: OutboxMessage) -> list[Notification]:
+    def _overdue(self, uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
         body = f"{msg.payload.get('phase')} deadline passed; on the supervision list (督办)"
         out = [
             self._note(
@@ -176,9 +167,7 @@ class NotificationPolicy:
             )
         return out
 
-    def _lead_resolved(
-        self, uow: UnitOfWork, event: Event, msg: OutboxMessage
-    ) -> list[Notification]:
+    def _lead_resolved(self, uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
         return [
             self._note(event, "feedback_due", "unit", unit, "请反馈协办情况 / Co-unit feedback due")
             for unit in event.pending_co_units()
@@ -216,7 +205,7 @@ class NotificationPolicy:
             )
         return out
 
-    def _resolved(self, uow: UnitOfWork, event: Event, msg: OutboxMessage) -> list[Notification]:
+    def _resolved(self, uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
         centre = self._note(
             event, "to_verify", "centre", self._centre_code(event), "待核查 / To verify"
         )
@@ -231,7 +220,7 @@ class NotificationPolicy:
             ),
         ]
 
-    def _closed(self, uow: UnitOfWork, event: Event, msg: OutboxMessage) -> list[Notification]:
+    def _closed(self, uow: UnitOfWork, event: Event, msg: DomainEvent) -> list[Notification]:
         return self._citizens(
             uow,
             event,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -239,8 +239,18 @@ class OutboxMessage:
     payload: dict[str, object] = field(default_factory=dict)
 
 
+#: Something that must happen in the same transaction as an event's change (its inbox
+#: notifications, say): called at commit with the tracked events and each one's new domain
+#: events, before anything is written.
+CommitPolicy = Callable[["UnitOfWork", list[tuple[Event, DomainEvent]]], None]
+
+
 class UnitOfWork(abc.ABC):
-    """One transaction: aggregates and the outbox of their domain events commit together."""
+    """One transaction: aggregates, the outbox of their domain events, and what the commit
+    policies add for them commit together."""
+
+    #: Run at every commit, in order (see :data:`CommitPolicy`).
+    policies: Sequence[CommitPolicy] = ()
 
     events: EventRepository
     reporters: ReporterRepository
@@ -279,6 +289,10 @@ class UnitOfWork(abc.ABC):
         emitted: list[DomainEvent] = []
         for event in self._seen.values():
             emitted.extend(event.events)
+        if self.policies:
+            changes = [(event, e) for event in self._seen.values() for e in event.events]
+            for policy in self.policies:
+                policy(self, changes)
         for warning in self._seen_warnings.values():
             emitted.extend(warning.events)
         self._write_outbox(emitted)
@@ -303,3 +317,8 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def mark_published(self, ids: list[int], at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def mark_oldest_published(self, at: datetime, limit: int = 5000) -> int:
+        """Mark up to ``limit`` of the oldest unpublished messages published without reading
+        them (when nobody subscribes); return how many."""

@@ -340,7 +340,7 @@ def test_notifications_reach_a_webhook(api: Api) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    policy = api.container.bus.batch_subscribers[0]
+    policy = api.container.policies[0]
     old = list(policy.webhooks)  # type: ignore[attr-defined]
     policy.webhooks[:] = [url]  # type: ignore[attr-defined]
     try:

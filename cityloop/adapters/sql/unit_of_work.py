@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from cityloop.adapters.sql import tables as t
@@ -26,13 +27,16 @@ from cityloop.adapters.sql.repository_intake import (
 from cityloop.adapters.sql.repository_plans import SqlPlanActivationRepository
 from cityloop.adapters.sql.repository_warnings import SqlWarningRepository
 from cityloop.domain.event import DomainEvent
-from cityloop.services.ports import OutboxMessage, UnitOfWork
+from cityloop.services.ports import CommitPolicy, OutboxMessage, UnitOfWork
 
 
 class SqlUnitOfWork(UnitOfWork):
-    def __init__(self, engine: Engine, *, write: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, *, write: bool = True, policies: Sequence[CommitPolicy] = ()
+    ) -> None:
         self.engine = engine
         self.write = write
+        self.policies = policies
         self._conn: Connection | None = None
         self._lock: WriterLock | None = None
 
@@ -113,6 +117,12 @@ class SqlUnitOfWork(UnitOfWork):
         for r in rows:
             m = r._mapping
             yield OutboxMessage(m["id"], m["aggregate_id"], m["name"], m["at"], m["payload"])
+
+    def mark_oldest_published(self, at: datetime, limit: int = 5000) -> int:
+        o = t.outbox
+        oldest = sa.select(o.c.id).where(o.c.published_at.is_(None)).order_by(o.c.id).limit(limit)
+        done = self.db.execute(o.update().where(o.c.id.in_(oldest)).values(published_at=at))
+        return int(done.rowcount)
 
     def mark_published(self, ids: list[int], at: datetime) -> None:
         if ids:
