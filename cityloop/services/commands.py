@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from cityloop.domain.access import Principal
 from cityloop.domain.event import Attachment, Source
+from cityloop.domain.ids import new_id
 from cityloop.domain.lifecycle import Action
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.severity import Severity
@@ -30,7 +30,7 @@ def store_contact(uow: UnitOfWork, contact: Contact | None, at: datetime) -> str
     """Keep a reporter's contact details apart from the event; return their id (None if none)."""
     if contact is None or contact.is_empty():
         return None
-    reporter_id = str(uuid.uuid4())
+    reporter_id = new_id()
     uow.reporters.add(
         Reporter(reporter_id, at, contact.name, contact.phone, contact.email, contact.device_id)
     )

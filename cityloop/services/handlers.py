@@ -6,7 +6,6 @@ here from the city's configuration and recorded with its reasons on the event's 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 from cityloop.city.model import City
@@ -14,6 +13,7 @@ from cityloop.domain.access import NotFound, Principal
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Event, Location
+from cityloop.domain.ids import new_id
 from cityloop.domain.lifecycle import Action
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
@@ -91,7 +91,7 @@ class Handlers:
         with self.uow() as uow:
             reporter_ref = c.store_contact(uow, cmd.contact, now)
             report = Report(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 ref=daily_ref(uow, self.city, self.clock, "R"),
                 channel=Channel.API,
                 received_at=now,
@@ -105,7 +105,7 @@ class Handlers:
                 submitted_by=cmd.principal.username,
             )
             event = Event.report(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 ref=self.next_ref(uow),
                 source=cmd.source,
                 title=cmd.title,
@@ -313,7 +313,7 @@ class Handlers:
                 else None
             )
             new = Event.report(
-                id=str(uuid.uuid4()),
+                id=new_id(),
                 ref=self.next_ref(uow),
                 source=event.source,
                 title=report.title,

@@ -7,7 +7,6 @@ pipeline cannot decide with confidence goes to the manual triage queue with the 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from cityloop.city.model import City
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Attachment, Event, Location, Source
+from cityloop.domain.ids import new_id
 from cityloop.domain.lifecycle import Action
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
@@ -256,7 +256,7 @@ class IntakePipeline:
             return IntakeOutcome(report, event, True, False, suggestion, located.reasons, ())
         triage_reasons = self._triage_reasons(incoming, suggestion, located, confident)
         event = Event.report(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             ref=daily_ref(uow, self.city, self.clock),
             source=incoming.source or _SOURCE_OF[incoming.channel],
             title=(incoming.title or incoming.text)[:200].strip(),
@@ -292,7 +292,7 @@ class IntakePipeline:
     ) -> Report:
         reporter_id = store_contact(uow, incoming.contact, now)
         return Report(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             ref=daily_ref(uow, self.city, self.clock, "R"),
             channel=incoming.channel,
             received_at=now,

@@ -45,3 +45,26 @@ def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path) -> None:  # type: ignor
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_clustering_the_counters_keeps_their_values(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        upgrade(engine, "0011")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO event_counts VALUES ('', 'type', 'UM01', 'open', 3)")
+            conn.exec_driver_sql("INSERT INTO event_cells VALUES ('', 0, 123, 'open', 2)")
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT * FROM event_counts").all() == [
+                ("", "type", "UM01", "open", 3)
+            ]
+            assert conn.exec_driver_sql("SELECT * FROM event_cells").all() == [
+                ("", 0, 123, "open", 2)
+            ]
+            tables = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name IN ('event_counts', 'event_cells')"
+            ).scalars()
+            assert all(sql.endswith("WITHOUT ROWID") for sql in tables)
+    finally:
+        engine.dispose()

@@ -86,7 +86,7 @@ events = Table(
     Column("version", Integer, nullable=False),
     #: The fine map cell of the point (see ``counters.map_cell``), for viewport lookups.
     Column("map_cell", BigInteger().with_variant(Integer, "sqlite")),
-    Index("ix_events_state", "state"),
+    # (state) alone: ix_events_state_created's leading column; (type_code): ix_events_dedup's
     Index("ix_events_warn_at", "warn_at"),
     Index("ix_events_due_at", "due_at"),
     Index("ix_events_dedup", "type_code", "lat", "lon", "created_at"),
@@ -98,7 +98,6 @@ events = Table(
     Index("ix_events_street_created", "street_code", "created_at"),
     Index("ix_events_community", "community_code"),
     Index("ix_events_grid", "grid_code"),
-    Index("ix_events_type", "type_code"),
     Index("ix_events_lead", "lead_unit"),
     Index("ix_events_created_id", "created_at", "id"),
     Index("ix_events_parent", "parent_id"),
@@ -372,6 +371,7 @@ event_counts = Table(
     Column("value", String(40), primary_key=True),
     Column("state", String(20), primary_key=True),
     Column("n", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    sqlite_with_rowid=False,  # one B-tree, the key's, per counter write (0012)
 )
 
 #: Located events per area, map cell of 2^res fine cells, and state; kept like ``event_counts``.
@@ -383,4 +383,5 @@ event_cells = Table(
     Column("cell", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     Column("state", String(20), primary_key=True),
     Column("n", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    sqlite_with_rowid=False,  # one B-tree, the key's, per counter write (0012)
 )

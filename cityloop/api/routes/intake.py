@@ -18,6 +18,7 @@ from cityloop.bootstrap import Container
 from cityloop.domain.access import Forbidden, NotFound, Principal, Role
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Source
+from cityloop.domain.ids import new_id
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
 from cityloop.services.commands import Contact
@@ -320,7 +321,7 @@ async def raw_report(
     if not container.settings.bench_endpoints:
         raise NotFound("not found")
     report = Report(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         ref=f"BENCH-{uuid.uuid4().hex[:16]}",
         channel=Channel.GRID,
         received_at=container.clock.now(),
