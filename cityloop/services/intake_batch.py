@@ -28,14 +28,15 @@ Out = TypeVar("Out")
 def each_or_error(
     store: Callable[[list[In]], list[Out]], items: list[In]
 ) -> list[Out | BaseException]:
-    """The batch's outcomes from ``store``; if the batch fails, its items are stored one by
-    one, so that each gets its own outcome or its own error."""
+    """The batch's outcomes from ``store`` (or any step taken a batch at a time); if the
+    batch fails, its items are taken one by one, so that each gets its own outcome or its own
+    error."""
     try:
         return list(store(items))
     except Exception as exc:
         if len(items) == 1:
             return [exc]
-        log.warning("a batch of %d items failed; storing them one by one", len(items))
+        log.warning("a batch of %d items failed; taking them one by one", len(items))
         return [outcome for item in items for outcome in each_or_error(store, [item])]
 
 

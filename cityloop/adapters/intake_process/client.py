@@ -1,9 +1,11 @@
 """A server process's side of the intake process: its reports go there to be stored.
 
-Reports are sent as they come — those that reach the event loop in one turn travel together
-— with any number of batches on the way, so that the intake process stores one while the
-server parses the next requests and answers the last ones; a receiver thread takes the
-answers, which come back in the order the batches were sent, and hands each to its request.
+Reports are sent as they come — those that reach the event loop in one turn are classified
+together (one vectorised pass), located, and sent as one batch — with any number of batches on
+the way, so that the intake process stores one while the server parses the next requests and
+answers the last ones; a receiver thread takes the answers, which come back in the order the
+batches were sent, and hands each to its request. A report that cannot be prepared gets its
+error at once and is not sent.
 
 If the intake process cannot be reached, or stops, this process stores its reports itself from
 then on (said once in the log). The reports the intake process had when it stopped get
@@ -21,8 +23,8 @@ from multiprocessing.connection import Client, Connection
 
 from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch
 from cityloop.domain.clock import Clock
-from cityloop.services.intake import IncomingReport, IntakeOutcome
-from cityloop.services.intake_batch import IntakeBatcher, settle
+from cityloop.services.intake import IncomingReport, IntakeOutcome, Prepared
+from cityloop.services.intake_batch import IntakeBatcher, each_or_error, settle
 from cityloop.services.ports import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -73,18 +75,35 @@ class IntakeClient:
         return future
 
     def _send(self, loop: asyncio.AbstractEventLoop) -> None:
-        """On the loop: send what came in this turn."""
+        """On the loop: prepare what came in this turn and send it."""
         self._scheduled = False
         batch, self._pending = self._pending, []
         conn = self._connection()
         if conn is None:
             self._store_here(batch)
             return
-        entry: _InFlight = (loop, [future for _, future in batch])
+        prepare = self.fallback.pipeline.prepare_many
+        prepared = each_or_error(prepare, [incoming for incoming, _ in batch])
+        sent: _Pending = []
+        ready: list[Prepared] = []
+        refused: _Futures = []
+        errors: list[IntakeOutcome | BaseException] = []
+        for (incoming, future), p in zip(batch, prepared, strict=True):
+            if isinstance(p, BaseException):
+                refused.append(future)
+                errors.append(p)
+            else:
+                sent.append((incoming, future))
+                ready.append(p)
+        if refused:
+            settle(refused, errors)
+        if not sent:
+            return
+        entry: _InFlight = (loop, [future for _, future in sent])
         with self._lock:
             self._in_flight.append(entry)
         try:
-            conn.send(Batch(self.clock.now(), [incoming for incoming, _ in batch]))
+            conn.send(Batch(self.clock.now(), ready))
         except OSError as exc:  # it did not get this batch: store it here
             with self._lock:
                 unsent = entry in self._in_flight
@@ -92,7 +111,7 @@ class IntakeClient:
                     self._in_flight.remove(entry)
             self._give_up(exc)
             if unsent:
-                self._store_here(batch)
+                self._store_here(sent)
 
     def _store_here(self, batch: _Pending) -> None:
         for incoming, future in batch:

@@ -5,11 +5,10 @@ the socket's path and key in `CITYLOOP_INTAKE_SOCKET` / `CITYLOOP_INTAKE_AUTHKEY
 the same application as a server process (without migrating: the server already has), loads
 the model, the locator and the address table, and only then creates its socket, so that a
 server never sends to a process that is not ready. One thread per connected server receives
-batches; one store thread takes every batch waiting, from all servers, and stores them in one
-transaction (one by one if that fails, so one bad report sinks no other), then answers each
-server with its reports' outcomes; classification and location happen as batches arrive, in
-the threads that receive them, beside the store. It stops when its standard input closes:
-when the server that started it stops, or dies.
+batches, which the servers have classified and located; one store thread takes every batch
+waiting, from all servers, and stores them in one transaction (one by one if that fails, so
+one bad report sinks no other), then answers each server with its reports' outcomes. It stops
+when its standard input closes: when the server that started it stops, or dies.
 """
 
 from __future__ import annotations
@@ -26,42 +25,21 @@ from multiprocessing.connection import Connection, Listener
 
 from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch, portable
 from cityloop.domain.clock import HandedClock
-from cityloop.services.intake import IncomingReport, IntakeOutcome, IntakePipeline, Prepared
+from cityloop.services.intake import IntakeOutcome, IntakePipeline, Prepared
 from cityloop.services.intake_batch import each_or_error
 
 log = logging.getLogger(__name__)
 
-#: A received batch, prepared: where to answer, the sender's time, each report prepared or
-#: the error that stopped it.
-_Work = tuple[Connection, datetime, list[Prepared | BaseException]]
-
-
-def prepare_each(
-    pipeline: IntakePipeline, reports: list[IncomingReport]
-) -> list[Prepared | BaseException]:
-    """The reports classified (in one pass) and located; if one is invalid, each on its own,
-    so that each gets its own preparation or its own error."""
-    try:
-        return list(pipeline.prepare_many(reports))
-    except Exception as exc:
-        if len(reports) == 1:
-            return [exc]
-    out: list[Prepared | BaseException] = []
-    for report in reports:
-        try:
-            out.extend(pipeline.prepare_many([report]))
-        except Exception as exc:
-            out.append(exc)
-    return out
+#: A received batch: where to answer, the sender's time, the prepared reports.
+_Work = tuple[Connection, datetime, list[Prepared]]
 
 
 class IntakeServer:
     """Receives batches from any number of connections and stores them together.
 
-    Each connection's thread prepares what it receives (classification, location: mostly
-    Python) while the store thread stores the batches prepared before (mostly SQLite, which
-    runs outside the interpreter lock); the store thread takes every prepared batch waiting,
-    from all connections, into one transaction.
+    Each connection's thread unpickles what it receives while the store thread stores the
+    batches received before (mostly SQLite, which runs outside the interpreter lock); the
+    store thread takes every batch waiting, from all connections, into one transaction.
     """
 
     def __init__(
@@ -116,7 +94,7 @@ class IntakeServer:
                 log.error("expected a batch of reports, got %s", type(message).__name__)
                 conn.close()
                 return
-            self._queue.put((conn, message.now, prepare_each(self.pipeline, message.reports)))
+            self._queue.put((conn, message.now, message.reports))
 
     def _store_loop(self) -> None:
         while True:
@@ -142,12 +120,12 @@ class IntakeServer:
     def _store(self, work: list[_Work]) -> None:
         if self.clock is not None:
             self.clock.hand_over(max(now for _, now, _ in work))
-        ready = [p for _, _, items in work for p in items if not isinstance(p, BaseException)]
+        ready = [p for _, _, items in work for p in items]
         store: Callable[[list[Prepared]], list[IntakeOutcome]] = self.pipeline.store_prepared
         outcomes = each_or_error(store, ready)  # each outcome, or that report's error
-        stored = iter(outcomes)
+        answers = iter(outcomes)
         for conn, _, items in work:
-            answer = [_portable(p if isinstance(p, BaseException) else next(stored)) for p in items]
+            answer = [_portable(next(answers)) for _ in items]
             try:
                 conn.send(answer)
             except OSError:
