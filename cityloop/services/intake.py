@@ -85,13 +85,15 @@ class IntakeOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class _Located:
+class Located:
+    """Where a report is (its location and the reasons), or why it could not be placed."""
+
     location: Location
     reasons: tuple[str, ...]
     problem: str | None
 
 
-Prepared = tuple[IncomingReport, dict[str, Any] | None, _Located]
+Prepared = tuple[IncomingReport, dict[str, Any] | None, Located]
 
 
 class IntakePipeline:
@@ -121,7 +123,7 @@ class IntakePipeline:
     def _known(self, suggestion: dict[str, Any]) -> dict[str, Any] | None:
         return suggestion if suggestion.get("type") in self.city.event_types else None
 
-    def locate(self, incoming: IncomingReport) -> _Located:
+    def locate(self, incoming: IncomingReport) -> Located:
         """Coordinates → jurisdiction chain; else address text → unified address table."""
         address = incoming.address
         if incoming.lon is not None and incoming.lat is not None:
@@ -132,7 +134,7 @@ class IntakePipeline:
                     f"of {self.city.name_en}"
                 )
             loc = Location(incoming.lon, incoming.lat, chain, address)
-            return _Located(loc, (f"coordinates in grid {chain.grid or chain.community}",), None)
+            return Located(loc, (f"coordinates in grid {chain.grid or chain.community}",), None)
         for label, text in (("address", address), ("report text", incoming.text)):
             if not text or self.addresses is None:
                 continue
@@ -146,13 +148,13 @@ class IntakePipeline:
                 f"{label} matched {hit.label} ({hit.code}, {hit.precision}, score {hit.score:.2f})",
                 *hit.reasons,
             )
-            return _Located(Location(hit.lon, hit.lat, chain, address or hit.label), reasons, None)
+            return Located(Location(hit.lon, hit.lat, chain, address or hit.label), reasons, None)
         problem = (
             f"address not found in the unified address table: {address!r}"
             if address
             else "no coordinates and no address"
         )
-        return _Located(Location(address=address), (), problem)
+        return Located(Location(address=address), (), problem)
 
     # ---- the pipeline -------------------------------------------------------------------
 
@@ -236,7 +238,7 @@ class IntakePipeline:
         uow: UnitOfWork,
         incoming: IncomingReport,
         suggestion: dict[str, Any] | None,
-        located: _Located,
+        located: Located,
     ) -> IntakeOutcome:
         now = self.clock.now()
         report = self._new_report(uow, incoming, now, located)
@@ -288,7 +290,7 @@ class IntakePipeline:
         )
 
     def _new_report(
-        self, uow: UnitOfWork, incoming: IncomingReport, now: Any, located: _Located
+        self, uow: UnitOfWork, incoming: IncomingReport, now: Any, located: Located
     ) -> Report:
         reporter_id = store_contact(uow, incoming.contact, now)
         return Report(
@@ -310,7 +312,7 @@ class IntakePipeline:
             token=incoming.token,
         )
 
-    def _span_territories(self, event: Event, located: _Located, now: Any) -> None:
+    def _span_territories(self, event: Event, located: Located, now: Any) -> None:
         """A report that joins an event from another street (or district) makes it a problem
         of several territories: the centre above both takes it (escalated, with the reason)."""
         mine, theirs = event.location.chain, located.location.chain
@@ -337,7 +339,7 @@ class IntakePipeline:
         self,
         uow: UnitOfWork,
         type_code: str | None,
-        located: _Located,
+        located: Located,
         incoming: IncomingReport,
         confident: bool,
     ) -> DuplicateOf | None:
@@ -368,7 +370,7 @@ class IntakePipeline:
         self,
         incoming: IncomingReport,
         suggestion: dict[str, Any] | None,
-        located: _Located,
+        located: Located,
         confident: bool,
     ) -> tuple[str, ...]:
         reasons = []
@@ -392,7 +394,7 @@ class IntakePipeline:
         type_code: str,
         incoming: IncomingReport,
         suggestion: dict[str, Any] | None,
-        located: _Located,
+        located: Located,
     ) -> None:
         now = self.clock.now()
         etype = self.city.event_types[type_code]
