@@ -110,17 +110,19 @@ class Container:
         hit = lookup(code)
         return (hit.lon, hit.lat, hit.label) if hit is not None else None
 
-    def warm_up(self, *, follow_vital_signs: bool = True) -> None:
+    def warm_up(self, *, follow_vital_signs: bool = True, prepares: bool = True) -> None:
         """Load what the first requests would otherwise wait for: locator, model, addresses
-        (and on NATS follow the telemetry stream, unless ``follow_vital_signs`` is off)."""
+        (and on NATS follow the telemetry stream, unless ``follow_vital_signs`` is off). A
+        process that never classifies or reads addresses (``prepares`` off: the intake
+        process, whose reports come prepared) leaves the model and the address table unread."""
         _ = self.city.locator
         if self.telemetry.available:
             _ = self.telemetry.engine
             if follow_vital_signs:
                 self.follow_vital_signs()
-        if self.classifier is not None:
+        if prepares and self.classifier is not None:
             self.classifier.predict("warm up")
-        if self.addresses is not None:
+        if prepares and self.addresses is not None:
             self.addresses.match("warm up")
         # What is loaded now lives as long as the process: keep it out of the collector's
         # rounds, or every full collection walks the city, the model and the address table

@@ -158,3 +158,35 @@ def test_an_intake_process_that_cannot_start_says_so(env: dict[str, str]) -> Non
     broken = {**env, "CITYLOOP_CITY": "/no/such/city"}
     with pytest.raises(IntakeProcessFailed, match="exited with status"):
         IntakeProcess.start(broken, timeout_s=60)
+
+
+def test_the_intake_process_warms_up_without_the_model_or_the_address_table(
+    env: dict[str, str], demo_city: City, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes import FakeAddresses, KeywordClassifier
+
+    asked: list[str] = []
+
+    class Watched(KeywordClassifier):
+        def predict(self, text: str):  # type: ignore[no-untyped-def]
+            asked.append(text)
+            return super().predict(text)
+
+    class WatchedAddresses(FakeAddresses):
+        def match(self, text: str):  # type: ignore[no-untyped-def]
+            asked.append(text)
+            return super().match(text)
+
+    for key, value in env.items():
+        if key.startswith("CITYLOOP_"):
+            monkeypatch.setenv(key, value)
+    built = bootstrap(
+        Settings(), city=demo_city, classifier=Watched(demo_city), addresses=WatchedAddresses({})
+    )
+    try:
+        built.warm_up(follow_vital_signs=False, prepares=False)  # as the intake process does
+        assert asked == []
+        built.warm_up(follow_vital_signs=False)  # as a server process does
+        assert asked == ["warm up", "warm up"]
+    finally:
+        built.close()

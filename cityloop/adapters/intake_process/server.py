@@ -3,12 +3,13 @@
 `cityloop serve` starts it (see `launch`) with the server's settings in the environment and
 the socket's path and key in `CITYLOOP_INTAKE_SOCKET` / `CITYLOOP_INTAKE_AUTHKEY`. It builds
 the same application as a server process (without migrating: the server already has), loads
-the model, the locator and the address table, and only then creates its socket, so that a
-server never sends to a process that is not ready. One thread per connected server receives
-batches, which the servers have classified and located; one store thread takes every batch
-waiting, from all servers, and stores them in one transaction (one by one if that fails, so
-one bad report sinks no other), then answers each server with its reports' outcomes. It stops
-when its standard input closes: when the server that started it stops, or dies.
+the locator (not the model nor the address table: the servers classify and locate), and only
+then creates its socket, so that a server never sends to a process that is not ready. One
+thread per connected server receives batches, which the servers have classified and located;
+one store thread takes every batch waiting, from all servers, and stores them in one
+transaction (one by one if that fails, so one bad report sinks no other), then answers each
+server with its reports' outcomes. It stops when its standard input closes: when the server
+that started it stops, or dies.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def main() -> None:
     if settings.clock_stepped or settings.clock_speed != 1.0:
         clock = HandedClock(0.0 if settings.clock_stepped else settings.clock_speed)
     container = bootstrap(settings, clock=clock, migrate=False)
-    container.warm_up(follow_vital_signs=False)
+    container.warm_up(follow_vital_signs=False, prepares=False)  # its reports come prepared
     server = IntakeServer(container.intake, clock)
     listener = Listener(address, "AF_UNIX", authkey=authkey)  # the socket appears: ready
     server.serve(listener)
