@@ -286,13 +286,10 @@ class UnitOfWork(abc.ABC):
 
     def commit(self) -> list[DomainEvent]:
         """Save every tracked aggregate and its domain events atomically; return the events."""
-        emitted: list[DomainEvent] = []
-        for event in self._seen.values():
-            emitted.extend(event.events)
-        if self.policies:
-            changes = [(event, e) for event in self._seen.values() for e in event.events]
-            for policy in self.policies:
-                policy(self, changes)
+        changes = [(event, e) for event in self._seen.values() for e in event.events]
+        for policy in self.policies:
+            policy(self, changes)
+        emitted = [e for _, e in changes]
         for warning in self._seen_warnings.values():
             emitted.extend(warning.events)
         self._write_outbox(emitted)
