@@ -4,8 +4,8 @@ The weighting is scikit-learn's `TfidfVectorizer(sublinear_tf=True)`: tf = 1 + l
 idf = ln((1 + n) / (1 + df)) + 1, rows scaled to unit length. Training counts the n-grams of
 every text once (`count_ngrams`) and derives each fold's TF-IDF from the counts (`tfidf`). A
 fitted `FeatureSpace` keeps only the vocabulary, the IDF weights and the analyzer settings, and
-turns a text into (feature indices, weights) with one dictionary look-up per n-gram, at a
-fraction of the per-call overhead of a vectorizer's `transform`.
+turns a batch of texts into (feature indices, weights) with its n-grams coded as integer
+windows (`windows`), at a fraction of the per-call overhead of a vectorizer's `transform`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import numpy.typing as npt
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize as sk_normalize
+
+from cityloop.dispatch.classify import windows
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.signedinteger[Any]]
@@ -110,10 +112,14 @@ class FeatureSpace:
     params: dict[str, Any]
     _index: dict[str, int] = field(init=False, repr=False)
     _analyze: Callable[[str], list[str]] = field(init=False, repr=False)
+    _windows: windows.WindowCoder | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index = {g: i for i, g in enumerate(self.grams)}
         self._analyze = analyzer(self.params)
+        self._windows = (
+            windows.WindowCoder(self.grams, self.params) if windows.supports(self.params) else None
+        )
 
     @property
     def size(self) -> int:
@@ -129,21 +135,31 @@ class FeatureSpace:
         indptr, indices, data = self._rows(texts)
         return sparse.csr_matrix((data, indices, indptr), shape=(len(texts), self.size))
 
-    def _rows(self, texts: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
-        """CSR arrays (indptr, column indices, weights) of the texts' TF-IDF rows, columns in
-        ascending order: one dictionary look-up per n-gram, then the counting, weighting and
-        scaling of the whole batch in a few array operations."""
-        n = len(texts)
+    def occurrences(self, texts: Sequence[str]) -> tuple[IntArray, IntArray]:
+        """(row, column) of every occurrence of a known n-gram in the texts: coded as integer
+        windows for the ``char_wb`` settings (`windows`), one dictionary look-up per n-gram
+        string otherwise. Both give the same occurrences; their order may differ."""
+        normalised = [normalize(t) for t in texts]
+        if self._windows is not None:
+            return self._windows.columns(normalised)
         get = self._index.get
         columns: list[int] = []
-        ends = np.empty(n, dtype=np.int64)
-        for row, text in enumerate(texts):
-            columns.extend(map(get, self._analyze(normalize(text)), repeat(-1)))
+        ends = np.empty(len(texts), dtype=np.int64)
+        for row, text in enumerate(normalised):
+            columns.extend(map(get, self._analyze(text), repeat(-1)))
             ends[row] = len(columns)
         col = np.array(columns, dtype=np.int64)
-        row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(ends, prepend=0))
+        row_of = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(ends, prepend=0))
         known = col >= 0  # -1: an n-gram the model does not know
-        keys, tf = np.unique(row_of[known] * self.size + col[known], return_counts=True)
+        return row_of[known], col[known]
+
+    def _rows(self, texts: Sequence[str]) -> tuple[IntArray, IntArray, FloatArray]:
+        """CSR arrays (indptr, column indices, weights) of the texts' TF-IDF rows, columns in
+        ascending order: the known n-gram occurrences of the batch, then their counting,
+        weighting and scaling in a few array operations."""
+        n = len(texts)
+        row_of, col = self.occurrences(texts)
+        keys, tf = np.unique(row_of * self.size + col, return_counts=True)
         rows = keys // self.size
         cols = keys - rows * self.size
         weights = (np.log(tf.astype(np.float32)) + np.float32(1.0)) * self.idf[cols]
