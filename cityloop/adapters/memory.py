@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cityloop.domain.access import Principal
 from cityloop.domain.event import DomainEvent, Event
-from cityloop.domain.lifecycle import WORKING_STATES
+from cityloop.domain.lifecycle import OPEN_STATES, WORKING_STATES
 from cityloop.domain.plan_activation import PlanActivation
 from cityloop.domain.report import Rating, Report
 from cityloop.domain.reporter import Reporter
@@ -23,6 +24,7 @@ from cityloop.services.ports import (
     EventPage,
     EventQuery,
     Notification,
+    OpenEventBrief,
     OutboxMessage,
     UnitOfWork,
     Upload,
@@ -107,6 +109,24 @@ class MemoryEventRepository:
             e.timeline = []
         cursor = (items[-1].created_at, items[-1].id) if len(found) > query.limit else None
         return EventPage(items=items, next_cursor=cursor)
+
+    def open_briefs(self, scope: Principal | None = None) -> builtins.list[OpenEventBrief]:
+        query = EventQuery(scope=scope, states=OPEN_STATES)
+        found = sorted(
+            (e for e in {**self.store.events, **self.pending}.values() if _matches(e, query)),
+            key=lambda e: (e.created_at, e.id),
+            reverse=True,
+        )
+        return [
+            OpenEventBrief(
+                e.id,
+                e.type_code,
+                e.severity.value,
+                e.location.chain.district if e.location.chain else None,
+                e.location.chain.street if e.location.chain else None,
+            )
+            for e in found
+        ]
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Event]:
         found = (self.get(i) for i in dict.fromkeys(ids))

@@ -18,7 +18,6 @@ from cityloop.city import City
 from cityloop.domain.access import NotFound, Principal, Role
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
-from cityloop.domain.lifecycle import OPEN_STATES
 from cityloop.domain.plan_activation import (
     GRADES,
     ActivationStatus,
@@ -32,7 +31,7 @@ from cityloop.plans.conditions import ActiveWarning, OpenEvent, Snapshot, evalua
 from cityloop.plans.loader import load_plans
 from cityloop.plans.resources import ResourceRegistry
 from cityloop.plans.schema import LevelSpec, PlanFile
-from cityloop.services.ports import EventQuery, Notification, UnitOfWork
+from cityloop.services.ports import Notification, UnitOfWork
 
 
 @lru_cache(maxsize=8)
@@ -121,19 +120,10 @@ class PlanService:
     def _snapshot(self, principal: Principal | None) -> Snapshot:
         """Open events and active warnings in the principal's territory (None: the city)."""
         with self.reader() as uow:
-            page = uow.events.list(EventQuery(scope=principal, states=OPEN_STATES, limit=10_000))
+            briefs = uow.events.open_briefs(principal)
             warnings = uow.warnings.list(active=True, limit=10_000)
         return Snapshot(
-            events=[
-                OpenEvent(
-                    e.id,
-                    e.type_code,
-                    e.severity.value,
-                    e.location.chain.district if e.location.chain else None,
-                    e.location.chain.street if e.location.chain else None,
-                )
-                for e in page.items
-            ],
+            events=[OpenEvent(b.id, b.type_code, b.severity, b.district, b.street) for b in briefs],
             warnings=[
                 ActiveWarning(w.id, w.rule_id, w.level, w.chain.district if w.chain else None)
                 for w in warnings

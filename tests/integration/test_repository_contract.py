@@ -242,3 +242,29 @@ def test_list_applies_the_callers_scope(uow_factory: Factory) -> None:
     }
     urban_d2 = Principal("u", "u", Role.DEPARTMENT_HANDLER, "YZ02", Level.DISTRICT, "URBAN")
     assert visible(urban_d2) == set()
+
+
+def test_open_briefs_name_every_open_event_in_scope_newest_first(uow_factory: Factory) -> None:
+    clock = FixedClock()
+    with uow_factory() as uow:
+        a = make(clock, 1)
+        dispatch(a, clock, "URBAN")
+        clock.advance(minutes=1)
+        b = make(clock, 2, chain=D2)
+        clock.advance(minutes=1)
+        cancelled = make(clock, 3)
+        cancelled.cancel(at=clock.now(), actor=OP, reason="a test call")
+        for e in (a, b, cancelled):
+            uow.events.add(uow.track(e))
+        uow.commit()
+
+    with uow_factory() as uow:
+        city = uow.events.open_briefs()
+        street = uow.events.open_briefs(
+            Principal("u", "u", Role.STREET_OPERATOR, "YZ01S01", Level.STREET)
+        )
+    assert [(x.id, x.type_code, x.severity, x.district, x.street) for x in city] == [
+        (b.id, None, b.severity.value, "YZ02", "YZ02S01"),
+        (a.id, "UM01", "IV", "YZ01", "YZ01S01"),
+    ]
+    assert [x.id for x in street] == [a.id]

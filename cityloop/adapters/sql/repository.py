@@ -27,7 +27,7 @@ from cityloop.domain.lifecycle import OPEN_STATES, WORKING_STATES
 from cityloop.domain.reporter import Reporter
 from cityloop.domain.user import User
 from cityloop.services.dedup import Circle
-from cityloop.services.ports import ConcurrencyError, EventPage, EventQuery
+from cityloop.services.ports import ConcurrencyError, EventPage, EventQuery, OpenEventBrief
 
 _LEVEL_COLUMN = {
     "city": t.events.c.city_code,
@@ -80,6 +80,18 @@ _NEARBY = (
         t.events.c.lon.between(sa.bindparam("dd_min_lon"), sa.bindparam("dd_max_lon")),
     )
     .limit(200)
+)
+#: The open events as plan conditions count them (by the state index, no JSON decoded).
+_OPEN_BRIEFS = (
+    sa.select(
+        t.events.c.id,
+        t.events.c.type_code,
+        t.events.c.severity,
+        t.events.c.district_code,
+        t.events.c.street_code,
+    )
+    .where(t.events.c.state.in_(OPEN_STATES))
+    .order_by(t.events.c.created_at.desc(), t.events.c.id.desc())
 )
 #: The same on PostGIS: the circle itself (geography, metres), by its partial GiST index.
 _NEARBY_POSTGIS = (
@@ -256,6 +268,19 @@ class SqlEventRepository:
         rows = [timeline_to_row(event.id, e) for e in event.timeline[start:]]
         if rows:
             self.db.execute(t.event_timeline.insert(), rows)
+
+    def open_briefs(self, scope: Principal | None = None) -> builtins.list[OpenEventBrief]:
+        """Every open event in the scope (None: the city), five columns each, all of them."""
+        stmt = _OPEN_BRIEFS
+        if scope is not None:
+            stmt = stmt.where(scope_clause(scope))
+        m = [r._mapping for r in self.db.execute(stmt)]
+        return [
+            OpenEventBrief(
+                r["id"], r["type_code"], r["severity"], r["district_code"], r["street_code"]
+            )
+            for r in m
+        ]
 
     def list(self, query: EventQuery) -> EventPage:
         e = t.events
