@@ -261,6 +261,9 @@ def bench_intake(
     workers: Annotated[
         int, typer.Option(min=1, help="Server processes (`cityloop serve --workers`).")
     ] = 1,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="Turns the pipeline and the baseline take, in alternation.")
+    ] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """The full intake pipeline over HTTP on SQLite vs a raw-insert baseline.
@@ -270,7 +273,11 @@ def bench_intake(
     from cityloop.bench.intake import run_intake_bench
 
     result = run_intake_bench(
-        _settings(city, None).city, reports=reports, concurrency=concurrency, workers=workers
+        _settings(city, None).city,
+        reports=reports,
+        concurrency=concurrency,
+        workers=workers,
+        rounds=rounds,
     )
     if as_json:
         typer.echo(json.dumps(result))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from cityloop.bench.intake import _free_port, _login, _wait
+from cityloop.bench.intake import _free_port, _launch, _login, _wait
 
 
 def _post(url: str, body: bytes, token: str) -> dict[str, Any]:
@@ -99,10 +99,11 @@ def run_e2e_bench(
         }
         cmd = [sys.executable, "-m", "cityloop.cli", "serve", "--city", str(city_dir)]
         cmd += ["--port", str(port), "--no-access-log"]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = Path(tmp) / "server.log"
+        proc = _launch(cmd, env, log)
         stream = None
         try:
-            _wait(base, proc)
+            _wait(base, proc, log)
             token = _login(base, "admin", "cityloop-demo")
             stream = Stream(f"{base}/api/v1/telemetry", token, streamed, rate, 0.1)
             stream.start()

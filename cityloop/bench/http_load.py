@@ -24,6 +24,17 @@ class LoadResult:
     def ok(self) -> int:
         return sum(n for s, n in self.statuses.items() if 200 <= s < 300)
 
+    @classmethod
+    def combined(cls, parts: list[LoadResult]) -> LoadResult:
+        """One result of several runs of a load: their requests, statuses and times added up."""
+        whole = cls()
+        for part in parts:
+            whole.latencies_s.extend(part.latencies_s)
+            for status, n in part.statuses.items():
+                whole.statuses[status] = whole.statuses.get(status, 0) + n
+            whole.elapsed_s += part.elapsed_s
+        return whole
+
     def percentile_ms(self, q: float) -> float:
         return round(float(np.percentile(np.array(self.latencies_s), q)) * 1000, 2)
 

@@ -2,13 +2,19 @@
 
 A server is started on a fresh SQLite database; N grid reports without a type (so the
 classifier runs) at random points of the city go through classify → locate → de-duplicate →
-route → persist with timeline and outbox. The same load then goes to a baseline endpoint that
-only inserts the raw report, to show what the pipeline costs.
+route → persist with timeline and outbox. The same load goes to a baseline endpoint that only
+inserts the raw report, to show what the pipeline costs.
+
+The two loads take turns, in rounds (a part of the pipeline's reports, then as many baseline
+reports, and so on), and each one's figures are those of all its rounds together: a shared
+machine's speed drifts within a minute, and two loads run one after the other would each meet
+a different machine.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import socket
@@ -24,6 +30,16 @@ import numpy as np
 
 from cityloop.bench.http_load import LoadResult, post_json_request, run_load
 from cityloop.city import load_city
+
+PIPELINE = "/api/v1/grid/reports"
+BASELINE = "/api/v1/_bench/raw-report"
+
+
+def _rounds(reports: int, rounds: int) -> list[tuple[int, int]]:
+    """(first report, how many) of each round: the reports split as evenly as they go."""
+    count = max(1, min(rounds, reports))
+    edges = [reports * k // count for k in range(count + 1)]
+    return [(a, b - a) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _free_port() -> int:
@@ -60,11 +76,19 @@ def _points(city_dir: Path, n: int, seed: int) -> np.ndarray[Any, Any]:
     return np.concatenate(found)[:n]
 
 
-def _wait(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 120) -> None:
+def _launch(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start a server whose messages go to ``log`` (a file, not a pipe that nobody reads and
+    that could fill up and stop it)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=out)
+
+
+def _wait(base: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("the server exited while starting")
+            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"the server exited while starting:\n{tail}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2):
                 return
@@ -85,7 +109,12 @@ def _login(base: str, username: str, password: str) -> str:
 
 
 def run_intake_bench(
-    city_dir: Path, reports: int = 5000, concurrency: int = 32, seed: int = 0, workers: int = 1
+    city_dir: Path,
+    reports: int = 5000,
+    concurrency: int = 32,
+    seed: int = 0,
+    workers: int = 1,
+    rounds: int = 3,
 ) -> dict[str, Any]:
     texts = _texts(city_dir)
     points = _points(city_dir, reports, seed)
@@ -110,32 +139,36 @@ def run_intake_bench(
         }
         cmd = [sys.executable, "-m", "cityloop.cli", "serve", "--city", str(city_dir)]
         cmd += ["--port", str(port), "--no-access-log", "--workers", str(workers)]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = Path(tmp) / "server.log"
+        proc = _launch(cmd, env, log)
         try:
-            _wait(base, proc)
+            _wait(base, proc, log)
             token = _login(base, "city_op", "cityloop-demo")
             headers = {"Authorization": f"Bearer {token}"}
 
-            def request(path: str) -> Any:
+            def request(path: str, offset: int) -> Any:
                 return lambda i: post_json_request(
-                    "127.0.0.1", port, path, bodies[i % reports], headers
+                    "127.0.0.1", port, path, bodies[(offset + i) % reports], headers
                 )
 
             warm = min(200, reports)
-            run_load("127.0.0.1", port, request("/api/v1/grid/reports"), warm, concurrency)
-            pipeline = run_load(
-                "127.0.0.1", port, request("/api/v1/grid/reports"), reports, concurrency
-            )
-            baseline = run_load(
-                "127.0.0.1", port, request("/api/v1/_bench/raw-report"), reports, concurrency
-            )
+            run_load("127.0.0.1", port, request(PIPELINE, 0), warm, concurrency)
+            pipeline_parts: list[LoadResult] = []
+            baseline_parts: list[LoadResult] = []
+            for start, size in _rounds(reports, rounds):
+                for path, parts in ((PIPELINE, pipeline_parts), (BASELINE, baseline_parts)):
+                    load = request(path, start)
+                    parts.append(run_load("127.0.0.1", port, load, size, concurrency))
+            pipeline = LoadResult.combined(pipeline_parts)
+            baseline = LoadResult.combined(baseline_parts)
         finally:
             proc.terminate()
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    return {**_figures(pipeline, baseline, reports, concurrency), "server_workers": workers}
+    figures = _figures(pipeline, baseline, reports, concurrency)
+    return {**figures, "server_workers": workers, "rounds": len(pipeline_parts)}
 
 
 def _figures(

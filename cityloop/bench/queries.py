@@ -29,7 +29,7 @@ from cityloop.adapters.sql.counters import rebuild
 from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.migrate import upgrade
 from cityloop.bench.browser import ops_open_ms
-from cityloop.bench.intake import _free_port, _login, _wait
+from cityloop.bench.intake import _free_port, _launch, _login, _wait
 from cityloop.bench.synthetic_events import Generator, bulk_load
 from cityloop.city import City, load_city
 
@@ -154,10 +154,11 @@ def run_queries_bench(
         }
         cmd = [sys.executable, "-m", "cityloop.cli", "serve", "--city", str(city_dir)]
         cmd += ["--port", str(port), "--no-access-log"]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = Path(tmp) / "server.log"
+        proc = _launch(cmd, env, log)
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait(base, proc, timeout_s=600)
+            _wait(base, proc, log, timeout_s=600)
             tokens = {
                 u: _login(base, u, "cityloop-demo") for u in ("city_op", "yz01_op", "yz01s01_op")
             }

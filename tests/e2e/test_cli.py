@@ -141,3 +141,18 @@ def test_serve_refuses_postgis_on_a_database_without_it_in_one_plain_line(
     assert result.exit_code == 2
     assert "CITYLOOP_POSTGIS=on, but the database is sqlite" in result.output
     assert "Traceback" not in result.output
+
+
+def test_bench_intake_runs_both_loads_in_rounds_and_prints_json(demo_city_dir: Path) -> None:
+    args = ["--reports", "60", "--concurrency", "4", "--rounds", "2", "--json"]
+    result = runner.invoke(app, ["bench", "intake", "--city", str(demo_city_dir), *args])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["bench"] == "intake"
+    assert (figures["reports"], figures["rounds"]) == (60, 2)
+    assert (figures["errors"], figures["baseline_errors"]) == (0, 0)
+    assert figures["statuses"] == {"201": 60}
+    assert figures["reports_per_s"] > 0
+    assert figures["ratio_to_baseline"] == pytest.approx(
+        figures["reports_per_s"] / figures["baseline_reports_per_s"], abs=0.001
+    )
