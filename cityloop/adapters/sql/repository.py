@@ -336,11 +336,15 @@ class SqlEventRepository:
         wanted = builtins.list(dict.fromkeys(queries))
         if not wanted:
             return
+        # A few statement sizes (powers of two, the last search repeated to fill one), so that
+        # SQLAlchemy compiles a handful of statements once rather than one per batch size.
+        size = 1 << (len(wanted) - 1).bit_length()
+        padded = [*wanted, *[wanted[-1]] * (size - len(wanted))]
         params: dict[str, Any] = {"dd_since": since}
-        for i, (type_code, near) in enumerate(wanted):
+        for i, (type_code, near) in enumerate(padded):
             params[f"t{i}"] = type_code
             params.update(_near_params(near, self._postgis, i))
-        stmt = _nearby_many(len(wanted), self._postgis)
+        stmt = _nearby_many(size, self._postgis)
         rows = {r.id: r for r in self.db.conn.execute(stmt, params)}  # one per event
         found = [event_from_row(r) for r in rows.values()]
         for type_code, near in wanted:
