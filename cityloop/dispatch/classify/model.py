@@ -20,8 +20,8 @@ import joblib
 import numpy as np
 import sklearn
 
-from cityloop.dispatch.classify.features import FeatureSpace, FloatArray, IntArray
-from cityloop.dispatch.classify.reasons import explain
+from cityloop.dispatch.classify.features import FeatureSpace
+from cityloop.dispatch.classify.reasons import explain_many
 from cityloop.dispatch.classify.training import Weights, fit
 
 DEFAULT_THRESHOLD = 0.6
@@ -165,18 +165,13 @@ class Classifier:
 
     def predict(self, text: str, threshold: float | None = None) -> Prediction:
         """The most likely event type of `text`, with confidence, reasons and alternatives."""
-        limit = self.threshold if threshold is None else _check_threshold(threshold)
-        idx, weights = self._features.vectorize(text)
-        z = (weights @ self._coef[idx] + self._intercept) * self._inv_t
-        z = np.exp(z - z.max())
-        probs = z / z.sum()
-        top = np.argsort(-probs)[:N_ALTERNATIVES]
-        return self._prediction(text, probs, top, idx, weights, limit)
+        return self.predict_many([text], threshold)[0]
 
     def predict_many(
         self, texts: Sequence[str], threshold: float | None = None
     ) -> list[Prediction]:
-        """`predict` for each text, in order, with one sparse matrix product for the batch."""
+        """`predict` for each text, in order, with one sparse matrix product for the batch and
+        the reasons' candidates chosen for the whole batch at once."""
         limit = self.threshold if threshold is None else _check_threshold(threshold)
         matrix = self._features.matrix(texts)
         z = (np.asarray(matrix @ self._coef, dtype=np.float32) + self._intercept) * self._inv_t
@@ -184,39 +179,28 @@ class Classifier:
         probs = z / z.sum(axis=1, keepdims=True)
         tops = np.argsort(-probs, axis=1)[:, :N_ALTERNATIVES]
         indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-        return [
-            self._prediction(
-                text,
-                probs[row],
-                tops[row],
-                indices[indptr[row] : indptr[row + 1]],
-                data[indptr[row] : indptr[row + 1]],
-                limit,
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(indptr))
+        # what each feature added to its text's chosen type's calibrated log-odds
+        contributions = data * self._coef[indices, tops[rows, 0]] * self._inv_t
+        reasons = explain_many(texts, self._features.grams, rows, indices, contributions)
+        top_probs: list[list[float]] = np.take_along_axis(probs, tops, axis=1).tolist()
+        top_labels = [[self._labels[i] for i in row] for row in tops.tolist()]
+        predictions = []
+        for labels, chances, why in zip(top_labels, top_probs, reasons, strict=True):
+            confidence = round(chances[0], 4)
+            predictions.append(
+                Prediction(
+                    type_code=labels[0],
+                    confidence=confidence,
+                    reasons=why,
+                    alternatives=tuple(
+                        (label, round(p, 4)) for label, p in zip(labels, chances, strict=True)
+                    ),
+                    needs_triage=confidence < limit or not why,
+                    threshold=limit,
+                )
             )
-            for row, text in enumerate(texts)
-        ]
-
-    def _prediction(
-        self,
-        text: str,
-        probs: FloatArray,
-        top: IntArray,
-        idx: IntArray,
-        weights: FloatArray,
-        limit: float,
-    ) -> Prediction:
-        best = int(top[0])
-        confidence = round(float(probs[best]), 4)
-        contributions = weights * self._coef[idx, best] * self._inv_t
-        reasons = explain(text, self._features.grams, idx, contributions)
-        return Prediction(
-            type_code=self._labels[best],
-            confidence=confidence,
-            reasons=reasons,
-            alternatives=tuple((self._labels[i], round(float(probs[i]), 4)) for i in top),
-            needs_triage=confidence < limit or not reasons,
-            threshold=limit,
-        )
+        return predictions
 
     def describe(self) -> dict[str, Any]:
         """The metadata plus the current threshold (for `train` summaries and status pages)."""
