@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cityloop.city.model import City
+from cityloop.domain.access import Principal
 from cityloop.domain.clock import Clock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.event import Actor, Attachment, Event, Location, Source
@@ -82,6 +83,22 @@ class IntakeOutcome:
     suggestion: dict[str, Any] | None
     location_reasons: tuple[str, ...]
     triage_reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """Who will read a report's answer (what they may do with the event) and in which language:
+    enough for the process that stores the report to write the answer itself."""
+
+    principal: Principal
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedOutcome:
+    """A stored report's answer, already written (JSON) by the process that stored it."""
+
+    body: bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, Protocol, TypeVar
 
-from cityloop.services.intake import IncomingReport, IntakeOutcome, IntakePipeline
+from cityloop.services.intake import (
+    AnswerView,
+    IncomingReport,
+    IntakeOutcome,
+    IntakePipeline,
+    RenderedOutcome,
+)
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +121,11 @@ class RemoteStore(Protocol):
         """False once it is out of reach (reports are then stored here)."""
         ...
 
-    def put(self, incoming: IncomingReport) -> asyncio.Future[IntakeOutcome]:
-        """Send ``incoming`` to be stored; the future has its outcome (or its error)."""
+    def put(
+        self, incoming: IncomingReport, view: AnswerView | None = None
+    ) -> asyncio.Future[IntakeOutcome | RenderedOutcome]:
+        """Send ``incoming`` to be stored; the future has its outcome (or its error), written
+        out as the answer for ``view`` when one is given and the other process can."""
         ...
 
     def close(self) -> None: ...
@@ -149,8 +158,18 @@ class IntakeBatcher:
 
     async def submit(self, incoming: IncomingReport) -> IntakeOutcome:
         """Store ``incoming`` with the others of its batch; invalid input raises here."""
+        out = await self.submit_for(incoming, None)
+        if not isinstance(out, IntakeOutcome):  # only written out when a view was asked for
+            raise TypeError("an answer written out that nobody asked for")
+        return out
+
+    async def submit_for(
+        self, incoming: IncomingReport, view: AnswerView | None
+    ) -> IntakeOutcome | RenderedOutcome:
+        """`submit`; when the intake process stores the report, it also writes the answer for
+        ``view`` (a `RenderedOutcome`), sparing this process the event's trip back."""
         if self.remote is not None and self.remote.available:
-            return await self.remote.put(incoming)
+            return await self.remote.put(incoming, view)
         return await self.group.put(incoming)
 
     def stop(self) -> None:

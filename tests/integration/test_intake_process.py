@@ -12,16 +12,19 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Listener
 from pathlib import Path
 
+import orjson
 import pytest
 
 from cityloop.adapters.intake_process.client import store_through_intake_process
 from cityloop.adapters.intake_process.launch import IntakeProcess, IntakeProcessFailed
+from cityloop.adapters.intake_process.server import IntakeServer
+from cityloop.api.views import event_out
 from cityloop.bootstrap import Container, bootstrap
 from cityloop.city import City
 from cityloop.domain.clock import SteppedClock
 from cityloop.domain.errors import InvalidCommand
 from cityloop.domain.report import Channel
-from cityloop.services.intake import IncomingReport, IntakeOutcome
+from cityloop.services.intake import AnswerView, IncomingReport, IntakeOutcome, RenderedOutcome
 from cityloop.services.ports import StoreUnavailable
 from cityloop.settings import Settings
 
@@ -114,6 +117,42 @@ def test_reports_sent_to_the_intake_process_are_stored_there_one_bad_one_alone(
     assert stored_events(container) == 5
 
 
+def test_the_intake_process_writes_the_answer_for_the_reader_asked_for(
+    container: Container, env: dict[str, str], demo_city: City
+) -> None:
+    with container.reader() as uow:
+        user = uow.users.get_by_username("city_op")
+    assert user is not None
+    operator = container.auth.principal_of(user)
+    with IntakeProcess.start(env) as process:
+        client = store_through_intake_process(
+            container.batcher, container.clock, process.address, process.authkey
+        )
+
+        async def send() -> list[IntakeOutcome | RenderedOutcome]:
+            return list(
+                await asyncio.gather(
+                    *(
+                        container.batcher.submit_for(r, AnswerView(operator, "en"))
+                        for r in reports(demo_city, 3)
+                    )
+                )
+            )
+
+        answers = asyncio.run(send())
+        client.close()
+    assert all(isinstance(a, RenderedOutcome) for a in answers)
+    bodies = [orjson.loads(a.body) for a in answers if isinstance(a, RenderedOutcome)]
+    with container.reader() as uow:
+        for body in bodies:
+            event = uow.events.get(body["event"]["id"])
+            assert event is not None
+            assert body["report"]["ref"] in {r.ref for r in uow.reports.for_event(event.id)}
+            here = event_out(event, operator, container.city, "en").model_dump(mode="json")
+            assert body["event"] == here  # as this process would have written it
+            assert body["event"]["type_name"] == container.city.event_types[event.type_code].name_en
+
+
 def test_when_the_intake_process_is_gone_the_server_stores_its_reports_itself(
     container: Container, env: dict[str, str], demo_city: City
 ) -> None:
@@ -190,3 +229,33 @@ def test_the_intake_process_warms_up_without_the_model_or_the_address_table(
         assert asked == ["warm up", "warm up"]
     finally:
         built.close()
+
+
+def test_an_answer_that_cannot_be_sent_back_becomes_a_clear_error_and_storing_goes_on(
+    container: Container, demo_city: City, tmp_path: Path
+) -> None:
+    address, key = str(tmp_path / "intake.sock"), b"k" * 32
+    # an answer writer whose answers cannot be pickled back to the server
+    unsendable = IntakeServer(container.intake, render=lambda out, view: lambda: out)  # type: ignore[arg-type,return-value]
+    listener = Listener(address, "AF_UNIX", authkey=key)
+    unsendable.serve(listener)
+    try:
+        store_through_intake_process(container.batcher, container.clock, address, key)
+        with container.reader() as uow:
+            user = uow.users.get_by_username("city_op")
+        assert user is not None
+        view = AnswerView(container.auth.principal_of(user), "zh")
+
+        async def send(batch: list[IncomingReport], with_view: bool) -> list[object]:
+            asked = (container.batcher.submit_for(r, view if with_view else None) for r in batch)
+            return list(await asyncio.gather(*asked, return_exceptions=True))
+
+        lost = asyncio.run(send(reports(demo_city, 2), with_view=True))
+        assert all(isinstance(o, RuntimeError) for o in lost)
+        assert "could not send its answer back" in str(lost[0])
+        again = asyncio.run(send(reports(demo_city, 4)[2:], with_view=False))
+        assert all(isinstance(o, IntakeOutcome) for o in again)  # its store thread lives on
+        assert container.batcher.stores_elsewhere
+    finally:
+        listener.close()
+        unsendable.stop()

@@ -23,7 +23,13 @@ from multiprocessing.connection import Client, Connection
 
 from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch
 from cityloop.domain.clock import Clock
-from cityloop.services.intake import IncomingReport, IntakeOutcome, Prepared
+from cityloop.services.intake import (
+    AnswerView,
+    IncomingReport,
+    IntakeOutcome,
+    Prepared,
+    RenderedOutcome,
+)
 from cityloop.services.intake_batch import IntakeBatcher, each_or_error, settle
 from cityloop.services.ports import StoreUnavailable
 
@@ -34,8 +40,9 @@ STOPPED = (
     "stored; send it again (a repeated report joins the event the first one made)"
 )
 
-_Futures = list["asyncio.Future[IntakeOutcome]"]
-_Pending = list[tuple[IncomingReport, "asyncio.Future[IntakeOutcome]"]]
+_Answer = IntakeOutcome | RenderedOutcome
+_Futures = list["asyncio.Future[_Answer]"]
+_Pending = list[tuple[IncomingReport, AnswerView | None, "asyncio.Future[_Answer]"]]
 _InFlight = tuple[asyncio.AbstractEventLoop, _Futures]
 
 
@@ -65,10 +72,12 @@ class IntakeClient:
     def available(self) -> bool:
         return self._available
 
-    def put(self, incoming: IncomingReport) -> asyncio.Future[IntakeOutcome]:
+    def put(
+        self, incoming: IncomingReport, view: AnswerView | None = None
+    ) -> asyncio.Future[_Answer]:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[IntakeOutcome] = loop.create_future()
-        self._pending.append((incoming, future))
+        future: asyncio.Future[_Answer] = loop.create_future()
+        self._pending.append((incoming, view, future))
         if not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._send, loop)
@@ -83,27 +92,27 @@ class IntakeClient:
             self._store_here(batch)
             return
         prepare = self.fallback.pipeline.prepare_many
-        prepared = each_or_error(prepare, [incoming for incoming, _ in batch])
+        prepared = each_or_error(prepare, [incoming for incoming, _, _ in batch])
         sent: _Pending = []
         ready: list[Prepared] = []
         refused: _Futures = []
-        errors: list[IntakeOutcome | BaseException] = []
-        for (incoming, future), p in zip(batch, prepared, strict=True):
+        errors: list[_Answer | BaseException] = []
+        for (incoming, view, future), p in zip(batch, prepared, strict=True):
             if isinstance(p, BaseException):
                 refused.append(future)
                 errors.append(p)
             else:
-                sent.append((incoming, future))
+                sent.append((incoming, view, future))
                 ready.append(p)
         if refused:
             settle(refused, errors)
         if not sent:
             return
-        entry: _InFlight = (loop, [future for _, future in sent])
+        entry: _InFlight = (loop, [future for _, _, future in sent])
         with self._lock:
             self._in_flight.append(entry)
         try:
-            conn.send(Batch(self.clock.now(), ready))
+            conn.send(Batch(self.clock.now(), ready, [view for _, view, _ in sent]))
         except OSError as exc:  # it did not get this batch: store it here
             with self._lock:
                 unsent = entry in self._in_flight
@@ -114,7 +123,7 @@ class IntakeClient:
                 self._store_here(sent)
 
     def _store_here(self, batch: _Pending) -> None:
-        for incoming, future in batch:
+        for incoming, _, future in batch:
             _forward(self.fallback.put_here(incoming), future)
 
     def _connection(self) -> Connection | None:
@@ -136,7 +145,7 @@ class IntakeClient:
         """In the receiver thread: hand each answer to the requests of its batch."""
         while True:
             try:
-                answer: list[IntakeOutcome | BaseException] = conn.recv()
+                answer: list[_Answer | BaseException] = conn.recv()
             except Exception as exc:  # it stopped (or this process is closing the connection)
                 self._give_up(exc)
                 return
@@ -179,14 +188,15 @@ class IntakeClient:
 
 
 def _fail(loop: asyncio.AbstractEventLoop, futures: _Futures) -> None:
-    errors: list[IntakeOutcome | BaseException] = [StoreUnavailable(STOPPED) for _ in futures]
+    errors: list[_Answer | BaseException] = [StoreUnavailable(STOPPED) for _ in futures]
     loop.call_soon_threadsafe(settle, futures, errors)
 
 
-def _forward(source: asyncio.Future[IntakeOutcome], target: asyncio.Future[IntakeOutcome]) -> None:
+def _forward(source: asyncio.Future[IntakeOutcome], target: asyncio.Future[_Answer]) -> None:
     def copy(done: asyncio.Future[IntakeOutcome]) -> None:
         error = done.exception()
-        settle([target], [done.result() if error is None else error])
+        outcome: _Answer | BaseException = done.result() if error is None else error
+        settle([target], [outcome])
 
     source.add_done_callback(copy)
 

@@ -23,16 +23,25 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from multiprocessing.connection import Connection, Listener
+from typing import Any
 
 from cityloop.adapters.intake_process.protocol import AUTHKEY_ENV, SOCKET_ENV, Batch, portable
 from cityloop.domain.clock import HandedClock
-from cityloop.services.intake import IntakeOutcome, IntakePipeline, Prepared
+from cityloop.services.intake import (
+    AnswerView,
+    IntakeOutcome,
+    IntakePipeline,
+    Prepared,
+    RenderedOutcome,
+)
 from cityloop.services.intake_batch import each_or_error
 
 log = logging.getLogger(__name__)
 
-#: A received batch: where to answer, the sender's time, the prepared reports.
-_Work = tuple[Connection, datetime, list[Prepared]]
+#: A received batch: where to answer, the sender's time, the prepared reports, their readers.
+_Work = tuple[Connection, datetime, list[Prepared], list[AnswerView | None]]
+#: Writes a stored report's answer for its reader (the API's JSON).
+Render = Callable[[IntakeOutcome, AnswerView], bytes]
 
 
 class IntakeServer:
@@ -44,11 +53,16 @@ class IntakeServer:
     """
 
     def __init__(
-        self, pipeline: IntakePipeline, clock: HandedClock | None = None, max_batch: int = 1024
+        self,
+        pipeline: IntakePipeline,
+        clock: HandedClock | None = None,
+        max_batch: int = 1024,
+        render: Render | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.clock = clock
         self.max_batch = max_batch
+        self.render = render
         self._queue: queue.SimpleQueue[_Work | None] = queue.SimpleQueue()
         self._storing = threading.Thread(target=self._store_loop, name="intake-store")
         self._connections: list[Connection] = []
@@ -95,7 +109,7 @@ class IntakeServer:
                 log.error("expected a batch of reports, got %s", type(message).__name__)
                 conn.close()
                 return
-            self._queue.put((conn, message.now, message.reports))
+            self._queue.put((conn, message.now, message.reports, message.views))
 
     def _store_loop(self) -> None:
         while True:
@@ -114,27 +128,64 @@ class IntakeServer:
                     break
                 work.append(more)
                 size += len(more[2])
-            self._store(work)
+            try:
+                self._store(work)
+            except Exception as exc:  # this thread must go on: every report gets its answer
+                log.exception("storing a batch failed outside the store itself")
+                for conn, _, items, _ in work:
+                    self._send(conn, [_unanswered(exc) for _ in items])
             if stopping:
                 return
 
     def _store(self, work: list[_Work]) -> None:
         if self.clock is not None:
-            self.clock.hand_over(max(now for _, now, _ in work))
-        ready = [p for _, _, items in work for p in items]
+            self.clock.hand_over(max(now for _, now, _, _ in work))
+        ready = [p for _, _, items, _ in work for p in items]
         store: Callable[[list[Prepared]], list[IntakeOutcome]] = self.pipeline.store_prepared
         outcomes = each_or_error(store, ready)  # each outcome, or that report's error
         answers = iter(outcomes)
-        for conn, _, items in work:
-            answer = [_portable(next(answers)) for _ in items]
-            try:
-                conn.send(answer)
-            except OSError:
-                log.warning("a server process went away before its answer was sent")
+        for conn, _, items, views in work:
+            answer = [
+                self._answer(next(answers), view) for _, view in zip(items, views, strict=True)
+            ]
+            if not self._send(conn, answer):  # it cannot be pickled: say so instead
+                self._send(conn, [_unanswered(RuntimeError("unpicklable")) for _ in items])
+
+    @staticmethod
+    def _send(conn: Connection, answer: list[Any]) -> bool:
+        """Send one batch's answer; False when it cannot be sent as it is (a server that went
+        away is only logged: nobody waits for it any more)."""
+        try:
+            conn.send(answer)
+        except OSError:
+            log.warning("a server process went away before its answer was sent")
+        except Exception:
+            log.exception("an answer that could not be sent")
+            return False
+        return True
+
+    def _answer(
+        self, outcome: IntakeOutcome | BaseException, view: AnswerView | None
+    ) -> IntakeOutcome | RenderedOutcome | BaseException:
+        """What goes back for one report: its error, its answer written out for its reader,
+        or (no reader, or the writing failed: the server then writes it) its outcome."""
+        if isinstance(outcome, BaseException):
+            return portable(outcome)
+        if view is None or self.render is None:
+            return outcome
+        try:
+            return RenderedOutcome(self.render(outcome, view))
+        except Exception:
+            log.exception("could not write the answer of report %s", outcome.report.ref)
+            return outcome
 
 
-def _portable(outcome: IntakeOutcome | BaseException) -> IntakeOutcome | BaseException:
-    return portable(outcome) if isinstance(outcome, BaseException) else outcome
+def _unanswered(why: BaseException) -> BaseException:
+    return RuntimeError(
+        "the intake process took this report but could not send its answer back "
+        f"({type(why).__name__}: {why}); it may have been stored: look for it before sending "
+        "it again (a repeated report joins the event the first one made)"
+    )
 
 
 def main() -> None:
@@ -154,7 +205,12 @@ def main() -> None:
         clock = HandedClock(0.0 if settings.clock_stepped else settings.clock_speed)
     container = bootstrap(settings, clock=clock, migrate=False)
     container.warm_up(follow_vital_signs=False, prepares=False)  # its reports come prepared
-    server = IntakeServer(container.intake, clock)
+    from cityloop.api.routes.intake import answer_body
+
+    def render(outcome: IntakeOutcome, view: AnswerView) -> bytes:
+        return answer_body(container, outcome, view.principal, view.lang)
+
+    server = IntakeServer(container.intake, clock, render=render)
     listener = Listener(address, "AF_UNIX", authkey=authkey)  # the socket appears: ready
     server.serve(listener)
     log.info("ready on %s (pid %d)", address, os.getpid())

@@ -22,7 +22,7 @@ from cityloop.domain.ids import new_id
 from cityloop.domain.report import Channel, Report
 from cityloop.domain.severity import Severity
 from cityloop.services.commands import Contact
-from cityloop.services.intake import IncomingReport, IntakeOutcome
+from cityloop.services.intake import AnswerView, IncomingReport, IntakeOutcome, RenderedOutcome
 
 router = APIRouter(tags=["intake"])
 
@@ -79,6 +79,12 @@ class FeedLine(Strict):
 def _json(body: Any, status_code: int = 200) -> Response:
     """A JSON answer serialised in one step (orjson), for the hot intake paths."""
     return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+
+
+def answer_body(container: Container, out: IntakeOutcome, principal: Principal, lang: str) -> bytes:
+    """A stored report's answer as JSON: where it went and the event, as ``principal`` sees it.
+    The intake process writes it with this too, for the reports it stores."""
+    return orjson.dumps(_outcome(container, out, principal, lang))
 
 
 def _outcome(
@@ -138,7 +144,7 @@ async def grid_report(
     if body.type_code is not None and body.type_code not in container.city.event_types:
         raise InvalidCommand(f"unknown event type '{body.type_code}'")
     attachments = container.uploads.attachments(body.attachments) if body.attachments else ()
-    out = await container.batcher.submit(
+    out = await container.batcher.submit_for(
         IncomingReport(
             channel=Channel.GRID,
             text=body.text,
@@ -153,9 +159,16 @@ async def grid_report(
             submitted_by=principal.username,
             source=Source.GRID,
             chain=chain,
-        )
+        ),
+        AnswerView(principal, lang),
     )
-    return _json(_outcome(container, out, principal, lang), status.HTTP_201_CREATED)
+    # written by the intake process when it stored the report (with `answer_body`), or here
+    answer = (
+        out.body
+        if isinstance(out, RenderedOutcome)
+        else answer_body(container, out, principal, lang)
+    )
+    return Response(answer, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED)
