@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from cityloop.adapters.intake_process.protocol import Batch
 from cityloop.adapters.memory import MemoryStore, MemoryUnitOfWork
 from cityloop.city import City
+from cityloop.domain.access import Principal, Role
 from cityloop.domain.clock import FixedClock
 from cityloop.domain.report import Channel
-from cityloop.services.intake import IncomingReport, IntakePipeline
+from cityloop.domain.territory import Level
+from cityloop.services.intake import AnswerView, IncomingReport, IntakePipeline, RenderedOutcome
 from tests.fakes import KeywordClassifier
 
 
@@ -37,11 +39,19 @@ def reports(city: City) -> list[IncomingReport]:
 
 def test_a_batch_of_prepared_reports_comes_back_equal(demo_city: City, clock: FixedClock) -> None:
     prepared = pipeline(demo_city, clock).prepare_many(reports(demo_city))
-    batch = Batch(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), prepared)
+    reader = AnswerView(Principal("u1", "op", Role.CITY_OPERATOR, "YZ", Level.CITY), "en")
+    batch = Batch(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), prepared, [reader, None])
     back = trip(batch)
     assert isinstance(back, Batch)
     assert back.now == batch.now
     assert back.reports == prepared
+    assert back.views == [reader, None]
+
+
+def test_an_answer_written_out_comes_back_equal() -> None:
+    # one field: pickled as a tuple of one value, like the others
+    answer = RenderedOutcome(b'{"event": {"id": "e1"}}')
+    assert trip([answer]) == [answer]
 
 
 def test_outcomes_come_back_with_their_events_timelines_and_reasons(
