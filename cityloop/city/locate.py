@@ -173,10 +173,11 @@ class Locator:
         x0, y0, inv_w, inv_h, nx, ny = self._grid
         fx: FloatArray = (lon - x0) * inv_w
         fy: FloatArray = (lat - y0) * inv_h
-        within = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
-        cell = fy.astype(np.int64) * nx + fx.astype(np.int64)
+        within = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)  # NaN: outside
+        # cells of the points inside the grid only: NaN or huge values cast to no integer
+        cell = fy[within].astype(np.int64) * nx + fx[within].astype(np.int64)
         face = np.full(len(lon), -1, dtype=np.int64)
-        face[within] = self._cells[cell[within]]
+        face[within] = self._cells[cell]
         exact = np.flatnonzero(face == _BOUNDARY)
         if len(exact):
             face[exact] = self._exact(lon[exact], lat[exact])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,16 @@ def test_locate_outside_the_city_is_none(demo_city: City) -> None:
     assert demo_city.locator.locate(0.0, 0.0) is None
     x0, y0, _, _ = demo_city.city_jurisdiction.geometry.bounds
     assert demo_city.locator.locate(x0 - 1e-4, y0 - 1e-4) is None
+
+
+def test_points_with_no_number_or_far_away_are_outside_without_warnings(demo_city: City) -> None:
+    p = demo_city.jurisdictions["YZ02S01"].geometry.representative_point()
+    lon = np.array([p.x, np.nan, np.inf, 1e300, p.x])
+    lat = np.array([p.y, p.y, p.y, p.y, np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value encountered in cast"
+        batch = demo_city.locator.locate_many(lon, lat)
+    assert batch.inside.tolist() == [True, False, False, False, False]
 
 
 def test_batch_chain_matches_single_locate(demo_city: City) -> None:
