@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from multiprocessing.connection import Listener
@@ -240,7 +241,7 @@ def test_an_answer_that_cannot_be_sent_back_becomes_a_clear_error_and_storing_go
     listener = Listener(address, "AF_UNIX", authkey=key)
     unsendable.serve(listener)
     try:
-        store_through_intake_process(container.batcher, container.clock, address, key)
+        client = store_through_intake_process(container.batcher, container.clock, address, key)
         with container.reader() as uow:
             user = uow.users.get_by_username("city_op")
         assert user is not None
@@ -256,6 +257,12 @@ def test_an_answer_that_cannot_be_sent_back_becomes_a_clear_error_and_storing_go
         again = asyncio.run(send(reports(demo_city, 4)[2:], with_view=False))
         assert all(isinstance(o, IntakeOutcome) for o in again)  # its store thread lives on
         assert container.batcher.stores_elsewhere
+        assert unsendable.connected == 1
+        client.close()  # a server that goes away is forgotten
+        deadline = time.monotonic() + 10
+        while unsendable.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert unsendable.connected == 0
     finally:
         listener.close()
         unsendable.stop()

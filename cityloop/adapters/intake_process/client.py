@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import threading
 from collections import deque
 from multiprocessing.connection import Client, Connection
@@ -184,7 +185,18 @@ class IntakeClient:
             self._available = False
             conn, self._conn = self._conn, None
         if conn is not None:
+            _hang_up(conn)
             conn.close()
+
+
+def _hang_up(conn: Connection) -> None:
+    """Shut the socket down both ways, so that the intake process sees this end go at once
+    (closing alone waits for the receiver thread's blocked read, which only the peer ends)."""
+    try:
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:  # already closed, or never connected
+        pass
 
 
 def _fail(loop: asyncio.AbstractEventLoop, futures: _Futures) -> None:

@@ -78,8 +78,13 @@ class IntakeServer:
         """Store what has been received, answer it, then stop."""
         self._queue.put(None)
         self._storing.join(timeout_s)
-        for conn in self._connections:
+        for conn in list(self._connections):
             conn.close()
+
+    @property
+    def connected(self) -> int:
+        """How many server processes are connected now."""
+        return len(self._connections)
 
     def _accept(self, listener: Listener) -> None:
         while True:
@@ -96,6 +101,13 @@ class IntakeServer:
             ).start()
 
     def _receive(self, conn: Connection) -> None:
+        try:
+            self._receive_batches(conn)
+        finally:  # that server is gone, or was cut off: forget its connection
+            if conn in self._connections:
+                self._connections.remove(conn)
+
+    def _receive_batches(self, conn: Connection) -> None:
         while True:
             try:
                 message = conn.recv()
