@@ -115,11 +115,12 @@ class FeatureSpace:
     _windows: windows.WindowCoder | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._index = {g: i for i, g in enumerate(self.grams)}
         self._analyze = analyzer(self.params)
         self._windows = (
             windows.WindowCoder(self.grams, self.params) if windows.supports(self.params) else None
         )
+        # the string path's table, kept only for settings the window coding does not reproduce
+        self._index = {} if self._windows is not None else {g: i for i, g in enumerate(self.grams)}
 
     @property
     def size(self) -> int:
