@@ -7,6 +7,7 @@ an event in each state; the UI asks it which buttons to show and the aggregate e
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 
 class State(StrEnum):
@@ -114,8 +115,10 @@ OPEN_STATES = tuple(s.value for s in State if s.is_open and s is not State.CLOSE
 SYSTEM_ACTIONS = frozenset({A.REMIND, A.OVERDUE, A.LINK_REPORT, A.RATE, A.REGRADE, A.TRACE})
 
 
+@cache
 def allowed_actions(state: State) -> tuple[Action, ...]:
-    """The actions the table allows in a state, in declaration order."""
+    """The actions the table allows in a state, in declaration order (the table is fixed:
+    worked out once per state)."""
     return tuple(action for (s, action) in TRANSITIONS if s is state)
 
 

@@ -8,6 +8,7 @@ pipeline cannot decide with confidence goes to the manual triage queue with the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cityloop.city.model import City
@@ -183,14 +184,18 @@ class IntakePipeline:
         return self.store_prepared([self.prepare(r) for r in batch])
 
     def store_prepared(self, prepared: list[Prepared]) -> list[IntakeOutcome]:
-        """Store reports already classified and located, in one transaction."""
+        """Store reports already classified and located, in one transaction: all of them
+        received at one moment, the transaction's."""
+        now = self.clock.now()
         with self.uow() as uow:
-            self._prefetch_duplicates(uow, prepared)
-            outcomes = [self._store(uow, *p) for p in prepared]
+            self._prefetch_duplicates(uow, prepared, now)
+            outcomes = [self._store(uow, now, *p) for p in prepared]
             uow.commit()
         return outcomes
 
-    def _prefetch_duplicates(self, uow: UnitOfWork, prepared: list[Prepared]) -> None:
+    def _prefetch_duplicates(
+        self, uow: UnitOfWork, prepared: list[Prepared], now: datetime
+    ) -> None:
         """One query for the stored duplicate candidates of a whole batch."""
         if len(prepared) < 2:
             return
@@ -201,7 +206,7 @@ class IntakePipeline:
             policy = self._policy(type_code)
             if type_code and policy is not None and loc.lon is not None and loc.lat is not None:
                 queries.append((type_code, Circle(loc.lon, loc.lat, policy.radius_m)))
-        uow.events.prefetch_open_nearby(queries, self.clock.now() - self.dedup.window)
+        uow.events.prefetch_open_nearby(queries, now - self.dedup.window)
 
     def submit_lenient(self, batch: list[IncomingReport]) -> list[IntakeOutcome | InvalidCommand]:
         """Process what is valid in one transaction; return each bad report's error instead."""
@@ -213,9 +218,10 @@ class IntakePipeline:
                 results.append(InvalidCommand("not processed"))
             except InvalidCommand as exc:
                 results.append(exc)
+        now = self.clock.now()
         with self.uow() as uow:
             for i, p in prepared:
-                results[i] = self._store(uow, *p)
+                results[i] = self._store(uow, now, *p)
             uow.commit()
         return results
 
@@ -253,17 +259,17 @@ class IntakePipeline:
     def _store(
         self,
         uow: UnitOfWork,
+        now: datetime,
         incoming: IncomingReport,
         suggestion: dict[str, Any] | None,
         located: Located,
     ) -> IntakeOutcome:
-        now = self.clock.now()
         report = self._new_report(uow, incoming, now, located)
         type_code = incoming.type_code or (suggestion["type"] if suggestion else None)
         confident = incoming.type_code is not None or (
             suggestion is not None and not suggestion.get("needs_triage", True)
         )
-        duplicate = self._find_duplicate(uow, type_code, located, incoming, confident)
+        duplicate = self._find_duplicate(uow, now, type_code, located, incoming, confident)
         if duplicate is not None:
             event = uow.track(duplicate.event)
             policy = self._policy(type_code) or self.dedup
@@ -276,7 +282,7 @@ class IntakePipeline:
         triage_reasons = self._triage_reasons(incoming, suggestion, located, confident)
         event = Event.report(
             id=new_id(),
-            ref=daily_ref(uow, self.city, self.clock),
+            ref=daily_ref(uow, self.city, now),
             source=incoming.source or _SOURCE_OF[incoming.channel],
             title=(incoming.title or incoming.text)[:200].strip(),
             description=incoming.text,
@@ -297,7 +303,7 @@ class IntakePipeline:
         uow.track(event)
         dispatched = False
         if not triage_reasons and incoming.auto_dispatch and type_code is not None:
-            self._triage_and_dispatch(event, type_code, incoming, suggestion, located)
+            self._triage_and_dispatch(event, now, type_code, incoming, suggestion, located)
             dispatched = True
         uow.events.add(event)
         report.event_id = event.id
@@ -307,12 +313,12 @@ class IntakePipeline:
         )
 
     def _new_report(
-        self, uow: UnitOfWork, incoming: IncomingReport, now: Any, located: Located
+        self, uow: UnitOfWork, incoming: IncomingReport, now: datetime, located: Located
     ) -> Report:
         reporter_id = store_contact(uow, incoming.contact, now)
         return Report(
             id=new_id(),
-            ref=daily_ref(uow, self.city, self.clock, "R"),
+            ref=daily_ref(uow, self.city, now, "R"),
             channel=incoming.channel,
             received_at=now,
             title=(incoming.title or incoming.text)[:200].strip(),
@@ -329,7 +335,7 @@ class IntakePipeline:
             token=incoming.token,
         )
 
-    def _span_territories(self, event: Event, located: Located, now: Any) -> None:
+    def _span_territories(self, event: Event, located: Located, now: datetime) -> None:
         """A report that joins an event from another street (or district) makes it a problem
         of several territories: the centre above both takes it (escalated, with the reason)."""
         mine, theirs = event.location.chain, located.location.chain
@@ -355,6 +361,7 @@ class IntakePipeline:
     def _find_duplicate(
         self,
         uow: UnitOfWork,
+        now: datetime,
         type_code: str | None,
         located: Located,
         incoming: IncomingReport,
@@ -365,7 +372,6 @@ class IntakePipeline:
         if policy is None or not confident or loc.lon is None or loc.lat is None:
             return None
         assert type_code is not None
-        now = self.clock.now()
         candidates = uow.events.find_open_nearby(
             type_code, Circle(loc.lon, loc.lat, policy.radius_m), now - policy.window
         )
@@ -408,12 +414,12 @@ class IntakePipeline:
     def _triage_and_dispatch(
         self,
         event: Event,
+        now: datetime,
         type_code: str,
         incoming: IncomingReport,
         suggestion: dict[str, Any] | None,
         located: Located,
     ) -> None:
-        now = self.clock.now()
         etype = self.city.event_types[type_code]
         severity = incoming.severity or etype.default_severity
         if incoming.type_code is not None:

@@ -338,3 +338,33 @@ def test_a_batch_with_an_invalid_report_is_refused_whole_before_anything_is_stor
     with pytest.raises(InvalidCommand, match="unknown event type 'NOPE'"):
         pipeline.submit_prepared_many([good, bad])
     assert pipeline.submit_prepared_many([good])[0].event.id
+
+
+class TickingClock(FixedClock):
+    """A clock that moves on a millisecond at every reading."""
+
+    def now(self):  # type: ignore[no-untyped-def]
+        return self.advance(seconds=0.001)
+
+
+def test_a_batch_is_received_at_one_moment_the_transactions(
+    demo_city: City,
+    uow,  # type: ignore[no-untyped-def]
+) -> None:
+    clock = TickingClock()
+    pipeline = IntakePipeline(uow, demo_city, clock, KeywordClassifier(demo_city), None)
+    lon, lat = centre(demo_city, "YZ03")
+    far_lon, far_lat = centre(demo_city, "YZ05")
+    outs = pipeline.submit_many(
+        [
+            IncomingReport(Channel.GRID, "井盖丢失", type_code="UM02", lon=lon, lat=lat),
+            IncomingReport(Channel.GRID, "路灯不亮", type_code="UM01", lon=far_lon, lat=far_lat),
+        ]
+    )
+    moments = {o.report.received_at for o in outs} | {o.event.created_at for o in outs}
+    moments |= {entry.at for o in outs for entry in o.event.timeline}
+    assert len(moments) == 1
+    later = pipeline.submit(
+        IncomingReport(Channel.GRID, "路灯不亮", type_code="UM01", lon=lon, lat=lat)
+    )
+    assert later.report.received_at > moments.pop()

@@ -27,26 +27,29 @@ _SQLITE_DATETIME = (
 )
 
 
-#: The last datetime formatted and its text: the rows of one batch share a few moments (a
-#: report's event, timeline entries and outbox messages are all stamped "now").
-_LAST_UTC: tuple[datetime | None, str | None] = (None, None)
+#: Datetimes formatted lately and their text: the rows of one batch share a few moments (its
+#: reports' events, timeline entries and outbox messages are all stamped with the batch's
+#: "now", and the deadlines are that moment plus one of a few time limits).
+_FORMATTED: dict[datetime, str] = {}
+_FORMATTED_MAX = 512
 
 
 def _sqlite_utc(value: Any) -> str | None:
     """``UTCDateTime`` as SQLAlchemy stores it on SQLite, in one step instead of two."""
-    global _LAST_UTC
     if value is None:
         return None
-    last, text = _LAST_UTC
-    if value is last:
-        return text
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"naive or non-datetime value for a UTC column: {value!r}")
+    text = _FORMATTED.get(value)
+    if text is not None:
+        return text
     u = value if value.tzinfo is UTC else value.astimezone(UTC)
     # "YYYY-MM-DD HH:MM:SS.ffffff+00:00" without its offset: the C formatter, not seven
     # Python format specs (half the time per value)
     text = u.isoformat(" ", "microseconds")[:26]
-    _LAST_UTC = (value, text)
+    if len(_FORMATTED) >= _FORMATTED_MAX:
+        _FORMATTED.clear()
+    _FORMATTED[value] = text
     return text
 
 

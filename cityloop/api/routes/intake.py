@@ -83,16 +83,23 @@ def _json(body: Any, status_code: int = 200) -> Response:
 
 def answer_body(container: Container, out: IntakeOutcome, principal: Principal, lang: str) -> bytes:
     """A stored report's answer as JSON: where it went and the event, as ``principal`` sees it.
-    The intake process writes it with this too, for the reports it stores."""
-    return orjson.dumps(_outcome(container, out, principal, lang))
+    The intake process writes it with this too, for the reports it stores. (The event goes
+    in as the JSON its model writes, not as a dictionary for orjson to write again.)"""
+    event = event_out(out.event, principal, container.city, lang).model_dump_json()
+    return orjson.dumps(_outcome_fields(out, orjson.Fragment(event)))
 
 
 def _outcome(
     container: Container, out: IntakeOutcome, principal: Principal, lang: str
 ) -> dict[str, Any]:
+    event = event_out(out.event, principal, container.city, lang).model_dump(mode="json")
+    return _outcome_fields(out, event)
+
+
+def _outcome_fields(out: IntakeOutcome, event: Any) -> dict[str, Any]:
     return {
         "report": {"id": out.report.id, "ref": out.report.ref, "channel": out.report.channel},
-        "event": event_out(out.event, principal, container.city, lang).model_dump(mode="json"),
+        "event": event,
         "merged": out.merged,
         "dispatched": out.dispatched,
         "suggestion": out.suggestion,
