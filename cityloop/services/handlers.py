@@ -53,7 +53,7 @@ class Handlers:
         return Location(lon=lon, lat=lat, chain=chain, address=address), []
 
     def next_ref(self, uow: UnitOfWork) -> str:
-        return daily_ref(uow, self.city, self.clock)
+        return daily_ref(uow, self.city, self.clock.now())
 
     def _load(self, uow: UnitOfWork, principal: Principal, event_id: str) -> Event:
         event = uow.events.get(event_id) or uow.events.get_by_ref(event_id)
@@ -92,7 +92,7 @@ class Handlers:
             reporter_ref = c.store_contact(uow, cmd.contact, now)
             report = Report(
                 id=new_id(),
-                ref=daily_ref(uow, self.city, self.clock, "R"),
+                ref=daily_ref(uow, self.city, self.clock.now(), "R"),
                 channel=Channel.API,
                 received_at=now,
                 title=cmd.title,

@@ -6,15 +6,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cityloop.city.model import City
-from cityloop.domain.clock import Clock
 from cityloop.services.ports import UnitOfWork
 
 
-def daily_ref(uow: UnitOfWork, city: City, at: Clock | datetime, kind: str = "") -> str:
+def daily_ref(uow: UnitOfWork, city: City, at: datetime, kind: str = "") -> str:
     """``YZ-20261123-000123`` for events, ``YZ-R20261123-000045`` for reports (kind "R"); the
-    day is the city's local day (of ``at``, or of the clock's now) and the number counts up
-    within it."""
-    now = at if isinstance(at, datetime) else at.now()
-    day = now.astimezone(ZoneInfo(city.timezone)).strftime("%Y%m%d")
+    day is the city's local day at ``at`` and the number counts up within it."""
+    day = at.astimezone(ZoneInfo(city.timezone)).strftime("%Y%m%d")
     scope = f"{city.code}-{kind}{day}"
     return f"{scope}-{uow.events.next_sequence(scope):06d}"
