@@ -158,10 +158,9 @@ class Principal:
         each of them pass); the event's scope is checked once, not once per action."""
         if not self.sees(event):
             return []
-        mine = ROLE_ACTIONS[self.role]
         if self.role is not Role.DEPARTMENT_HANDLER:  # the role alone decides
-            return [a for a in actions if a in mine]
-        return [a for a in actions if a in mine and self._refusal_in_view(a, event) is None]
+            return [a for a in actions if self.may(a)]
+        return [a for a in actions if self._refusal_in_view(a, event) is None]
 
     def _refusal_in_view(self, action: str, event: Event | None) -> Forbidden | None:
         """`refusal` for an event the user sees (or none)."""

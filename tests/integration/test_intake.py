@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -343,7 +343,7 @@ def test_a_batch_with_an_invalid_report_is_refused_whole_before_anything_is_stor
 class TickingClock(FixedClock):
     """A clock that moves on a millisecond at every reading."""
 
-    def now(self):  # type: ignore[no-untyped-def]
+    def now(self) -> datetime:
         return self.advance(seconds=0.001)
 
 
