@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from cityloop.adapters.sql import tables as t
-from cityloop.adapters.sql.counters import DIMS, ROW, map_cell, rebuild
+from cityloop.adapters.sql.counters import DIMS, NO_DISTRICT, ROW, map_cell, rebuild
 from cityloop.adapters.sql.engine import create_engine
 from cityloop.adapters.sql.migrate import upgrade
 from cityloop.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -47,15 +47,16 @@ def _counted(engine: Engine) -> tuple[dict[tuple[Any, ...], int], dict[tuple[Any
         cells = {("cells", *r[:-1]): int(r[-1]) for r in conn.execute(sa.select(t.event_cells))}
         districts = [r[0] for r in conn.execute(sa.select(e.district_code).distinct()) if r[0]]
         streets = [r[0] for r in conn.execute(sa.select(e.street_code).distinct()) if r[0]]
-        areas = [("", sa.true(), 5)]
-        areas += [(d, e.district_code == d, 5) for d in districts]
+        areas = [(d, e.district_code == d, 5) for d in districts]
         areas += [(s, e.street_code == s, 0) for s in streets]
-        for area, where, top in areas:
+        for area, where, _ in [("", sa.true(), 5), *areas]:  # counts: the city's too
             for dim, col in DIMS.items():
                 value = sa.func.coalesce(e[col], "")
                 stmt = sa.select(value, e.state, sa.func.count()).where(where)
                 for v, state, n in conn.execute(stmt.group_by(value, e.state)):
                     truth[(area, dim, v, state)] = int(n)
+        # cells: the districts' (the city's map is their sum), those outside every district
+        for area, where, top in [*areas, (NO_DISTRICT, e.district_code.is_(None), 5)]:
             for res in range(top + 1):
                 side = 2**res
                 cell = (e.map_cell // ROW // side) * ROW + (e.map_cell % ROW // side)
@@ -84,6 +85,9 @@ def test_counters_follow_creates_state_changes_moves_merges_and_rollbacks(
         unlocated = make(clock, 7)
         unlocated.location = Location(None, None, None, None)
         uow.events.add(uow.track(unlocated))
+        outside = make(clock, 10)  # a point, but in no district
+        outside.location = Location(106.2, 29.2, None, None)
+        uow.events.add(uow.track(outside))
         uow.commit()
     ids = [make(clock, n).id for n in range(1, 7)]
     with SqlUnitOfWork(engine) as uow:  # created and changed in one transaction
@@ -129,7 +133,9 @@ def test_counters_follow_creates_state_changes_moves_merges_and_rollbacks(
     states = {k[3] for k in counters if k[0] != "cells"}
     assert {"dispatched", "merged", "cancelled", "reported", "triaged", "accepted"} <= states
     assert counters[("", "supervision", "red", "accepted")] == 1
-    assert sum(n for k, n in counters.items() if k[:2] == ("", "type")) == 8
+    assert sum(n for k, n in counters.items() if k[:2] == ("", "type")) == 9
+    assert not any(k[:2] == ("cells", "") for k in counters)  # the city's map: its districts'
+    assert any(k[:2] == ("cells", NO_DISTRICT) for k in counters)
 
 
 def test_a_stale_write_leaves_the_counters_untouched(engine: Engine) -> None:
@@ -172,3 +178,40 @@ def test_map_cells_are_fine_grid_squares() -> None:
     assert here == map_cell(106.5 + 1 / 512, 29.5 + 1 / 512)
     assert here != map_cell(106.5 + 1 / 256, 29.5)
     assert map_cell(None, 29.5) is None
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine_at_0012(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+        upgrade(eng, "0012")
+        yield eng
+        eng.dispose()
+        return
+    with fresh_postgres_database() as url:
+        eng = create_engine(url)
+        upgrade(eng, "0012")
+        yield eng
+        eng.dispose()
+
+
+def test_the_city_cells_migration_leaves_the_districts_sum(engine_at_0012: Engine) -> None:
+    clock = FixedClock()
+    with SqlUnitOfWork(engine_at_0012) as uow:
+        for n in range(1, 5):
+            uow.events.add(uow.track(make(clock, n, chain=S1 if n < 3 else D2)))
+        outside = make(clock, 5)
+        outside.location = Location(106.2, 29.2, None, None)
+        uow.events.add(uow.track(outside))
+        uow.commit()
+    with engine_at_0012.begin() as conn:  # as the cells were before: the city's, no '-'
+        c = t.event_cells.c
+        conn.execute(t.event_cells.delete().where(c.area == NO_DISTRICT))
+        city = sa.select(sa.literal(""), c.res, c.cell, c.state, sa.func.sum(c.n))
+        city = city.where(c.res > 0).group_by(c.res, c.cell, c.state)
+        conn.execute(
+            t.event_cells.insert().from_select(["area", "res", "cell", "state", "n"], city)
+        )
+    upgrade(engine_at_0012)
+    counters, truth = _counted(engine_at_0012)
+    assert counters == truth

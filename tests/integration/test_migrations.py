@@ -54,7 +54,7 @@ def test_clustering_the_counters_keeps_their_values(tmp_path) -> None:  # type: 
         with engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO event_counts VALUES ('', 'type', 'UM01', 'open', 3)")
             conn.exec_driver_sql("INSERT INTO event_cells VALUES ('', 0, 123, 'open', 2)")
-        upgrade(engine)
+        upgrade(engine, "0012")
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT * FROM event_counts").all() == [
                 ("", "type", "UM01", "open", 3)

@@ -7,9 +7,12 @@ supervision, district and street. A city-wide count by type reads the few hundre
 
 ``event_cells`` holds how many located events there are per area, resolution, map cell and
 state, as a pyramid: a fine cell is 1/256° square (about 430 m × 390 m here), a cell of
-resolution ``res`` spans 2^res × 2^res fine cells (res 0–5 for the city and each district, 0
-for a street). The cell of fine coordinates (x, y) at ``res`` is ``(x >> res) * 65536 +
-(y >> res)`` with ``x = floor((lon + 180) * 256)`` and ``y = floor((lat + 90) * 256)``.
+resolution ``res`` spans 2^res × 2^res fine cells (res 0–5 for each district, 0 for a street).
+The cell of fine coordinates (x, y) at ``res`` is ``(x >> res) * 65536 + (y >> res)`` with
+``x = floor((lon + 180) * 256)`` and ``y = floor((lat + 90) * 256)``. The city has no cells of
+its own: its map is the sum of its districts' (and of area ``-``, located events outside every
+district), a dozen index ranges for the reader instead of six more scattered rows for every
+event written (the city's fine cells are spread over as many pages as the events).
 
 The event repository collects a +1/−1 per changed key as it inserts and updates event rows and
 writes them sorted (so concurrent writers lock counter rows in one order) in the same
@@ -40,7 +43,8 @@ DIMS = {
     "district": "district_code",
     "street": "street_code",
 }
-ALL = ""  # the area of every event
+ALL = ""  # the area of every event (in ``event_counts``)
+NO_DISTRICT = "-"  # the cells' area of located events outside every district
 
 
 def map_cell(lon: float | None, lat: float | None) -> int | None:
@@ -63,11 +67,20 @@ CountKey = tuple[str, str, str, str]  # area, dim, value, state
 CellKey = tuple[str, int, int, str]  # area, res, cell, state
 
 
-def _areas(row: Mapping[str, Any]) -> list[tuple[str, int]]:
-    """(area, coarsest resolution kept for it) of an event row."""
-    out = [(ALL, MAX_RES)]
+def _count_areas(row: Mapping[str, Any]) -> list[str]:
+    """The areas whose counts an event row is in: the city, its district and its street."""
+    out = [ALL]
     if row["district_code"]:
-        out.append((row["district_code"], MAX_RES))
+        out.append(row["district_code"])
+    if row["street_code"]:
+        out.append(row["street_code"])
+    return out
+
+
+def _cell_areas(row: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(area, coarsest resolution kept for it) of a located event row's cells: its district
+    (or :data:`NO_DISTRICT`) and its street."""
+    out = [(row["district_code"] or NO_DISTRICT, MAX_RES)]
     if row["street_code"]:
         out.append((row["street_code"], 0))
     return out
@@ -76,7 +89,9 @@ def _areas(row: Mapping[str, Any]) -> list[tuple[str, int]]:
 def count_keys(row: Mapping[str, Any]) -> list[CountKey]:
     state = row["state"]
     return [
-        (area, dim, row[col] or "", state) for area, _ in _areas(row) for dim, col in DIMS.items()
+        (area, dim, row[col] or "", state)
+        for area in _count_areas(row)
+        for dim, col in DIMS.items()
     ]
 
 
@@ -87,7 +102,7 @@ def cell_keys(row: Mapping[str, Any]) -> list[CellKey]:
     state = row["state"]
     return [
         (area, res, coarser(int(cell), res), state)
-        for area, top in _areas(row)
+        for area, top in _cell_areas(row)
         for res in range(top + 1)
     ]
 

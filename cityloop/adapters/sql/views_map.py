@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from cityloop.adapters.sql import spatial
 from cityloop.adapters.sql import tables as t
-from cityloop.adapters.sql.counters import CELLS_PER_DEGREE, MAX_RES, ROW
+from cityloop.adapters.sql.counters import ALL, CELLS_PER_DEGREE, MAX_RES, NO_DISTRICT, ROW
 from cityloop.adapters.sql.repository import scope_clause
 from cityloop.adapters.sql.views_dashboard import (
     MAX_POINTS,
@@ -78,22 +78,23 @@ def map_view(
     c = t.event_cells.c
     gx = c.cell // ROW // group
     gy = c.cell % ROW // group
-    where = [
-        c.area == area,
-        c.res == res,
-        c.cell.between(x0 * ROW + y0, x1 * ROW + y1),
-        (c.cell % ROW).between(y0, y1),
-        c.n > 0,
-    ]
-    if states:
-        where.append(c.state.in_(states))
-    stmt = sa.select(gx, gy, c.state, sa.func.sum(c.n)).where(*where).group_by(gx, gy, c.state)
     cells: dict[tuple[int, int], dict[str, Any]] = {}
     with engine.connect() as conn:
-        for x, y, state, n in conn.execute(stmt):
+        areas = _pyramid_areas(conn, area)
+        where = [
+            c.area.in_(areas) if len(areas) > 1 else c.area == areas[0],
+            c.res == res,
+            c.cell.between(x0 * ROW + y0, x1 * ROW + y1),
+            (c.cell % ROW).between(y0, y1),
+            c.n > 0,
+        ]
+        if states:
+            where.append(c.state.in_(states))
+        stmt = sa.select(gx, gy, c.state, sa.func.sum(c.n)).where(*where)
+        for x, y, state, n in conn.execute(stmt.group_by(gx, gy, c.state)):
             cell = cells.setdefault((int(x), int(y)), {"count": 0, "by_state": {}})
             cell["count"] += int(n)
-            cell["by_state"][state] = int(n)
+            cell["by_state"][state] = cell["by_state"].get(state, 0) + int(n)
         total = sum(cell["count"] for cell in cells.values())
         found: list[dict[str, Any]] = []
         if 0 < total <= MAX_POINTS:
@@ -108,6 +109,17 @@ def map_view(
         for (x, y), cell in sorted(cells.items())
     ]
     return MapView(cells=out, points=found, total=total, cell_deg=size / CELLS_PER_DEGREE)
+
+
+def _pyramid_areas(conn: sa.Connection, area: str) -> list[str]:
+    """The areas of the cell pyramid that make up ``area``: itself, or for the city (which
+    keeps no cells of its own) every district that has events, read from the city's counts
+    by district, and the area of located events outside every district."""
+    if area != ALL:
+        return [area]
+    c = t.event_counts.c
+    stmt = sa.select(c.value).where(c.area == ALL, c.dim == "district", c.n > 0).distinct()
+    return sorted({value or NO_DISTRICT for (value,) in conn.execute(stmt)} | {NO_DISTRICT})
 
 
 def _near(
