@@ -1,11 +1,12 @@
 """The dashboard map: events of a viewport clustered on a grid that follows the zoom.
 
 Clusters come from the maintained cell pyramid (``counters.py``): at each zoom the level whose
-cells are closest to (not larger than) 64 screen pixels is read for the caller's area and
-grouped up in SQL, so a city-wide view reads a few thousand rows whatever the number of events.
-Single events come from the events table through its indexed map cell, only when the viewport
-holds at most :data:`MAX_POINTS`. A scope the counters do not resolve (a handler's department,
-a community or a grid, all small) is clustered from the event rows themselves.
+cells are closest to (not larger than) 64 screen pixels is read for the caller's area (for the
+city: its districts') and grouped up in SQL, so a city-wide view reads a few thousand rows
+whatever the number of events. Single events come from the events table through its indexed
+map cell, only when the viewport holds at most :data:`MAX_POINTS`. A scope the counters do not
+resolve (a handler's department, a community or a grid, all small) is clustered from the event
+rows themselves.
 """
 
 from __future__ import annotations
