@@ -198,7 +198,13 @@ def test_a_plan_activated_from_the_ui_shows_its_tasks(pages: Pages, server: Live
     card.locator("select.plan-level").select_option("IV")
     card.locator("input.plan-reason").fill("drill: substation fault reported")
     card.locator("button.activate").click()
-    detail = page.locator('#activation-detail[data-status="active"]')
+    # the page shows the new activation (its id in the address) once it is stored; until then
+    # its detail may be another one's, left active by an earlier test
+    page.wait_for_function("location.hash.length > 1")
+    activation = page.evaluate("location.hash.slice(1)")
+    detail = page.locator(
+        f'#activation-detail[data-activation="{activation}"][data-status="active"]'
+    )
     detail.wait_for()
     tasks = page.locator("#tasks tr")
     assert tasks.count() >= 1
