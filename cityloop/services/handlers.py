@@ -92,7 +92,7 @@ class Handlers:
             reporter_ref = c.store_contact(uow, cmd.contact, now)
             report = Report(
                 id=new_id(),
-                ref=daily_ref(uow, self.city, self.clock.now(), "R"),
+                ref=daily_ref(uow, self.city, now, "R"),
                 channel=Channel.API,
                 received_at=now,
                 title=cmd.title,

@@ -95,7 +95,7 @@ def map_view(
         for x, y, state, n in conn.execute(stmt.group_by(gx, gy, c.state)):
             cell = cells.setdefault((int(x), int(y)), {"count": 0, "by_state": {}})
             cell["count"] += int(n)
-            cell["by_state"][state] = cell["by_state"].get(state, 0) + int(n)
+            cell["by_state"][state] = int(n)
         total = sum(cell["count"] for cell in cells.values())
         found: list[dict[str, Any]] = []
         if 0 < total <= MAX_POINTS:
